@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "Commands.h"
+#include "hearth-version.h"
+
+#include <QCoreApplication>
+
+#include <cstdio>
+#include <functional>
+#include <map>
+
+using namespace Qt::StringLiterals;
+
+namespace
+{
+struct Command {
+    std::function<int(const QStringList &)> run;
+    const char *summary;
+};
+
+const std::map<QString, Command> &commands()
+{
+    static const std::map<QString, Command> table{
+    };
+    return table;
+}
+
+void printUsage(FILE *out)
+{
+    std::fprintf(out, "Usage: hearth-cli COMMAND [OPTIONS]\n\nCommands:\n");
+    for (const auto &[name, command] : commands()) {
+        std::fprintf(out, "  %-12s %s\n", qPrintable(name), command.summary);
+    }
+    std::fprintf(out, "\n'hearth-cli COMMAND --help' describes a command's options. 'hearth-cli --version'.\n");
+}
+}
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"hearth-cli"_s);
+    QCoreApplication::setApplicationVersion(QStringLiteral(HEARTH_VERSION_STRING));
+
+    QStringList args = QCoreApplication::arguments();
+    args.removeFirst();
+    if (args.isEmpty() || args.first() == u"--help"_s || args.first() == u"-h"_s) {
+        printUsage(args.isEmpty() ? stderr : stdout);
+        return args.isEmpty() ? 2 : 0;
+    }
+    if (args.first() == u"--version"_s) {
+        std::printf("hearth-cli %s\n", HEARTH_VERSION_STRING);
+        return 0;
+    }
+    const auto it = commands().find(args.first());
+    if (it == commands().end()) {
+        std::fprintf(stderr, "hearth-cli: unknown command '%s'\n\n", qPrintable(args.first()));
+        printUsage(stderr);
+        return 2;
+    }
+    return it->second.run(args);
+}
