@@ -17,6 +17,8 @@
 #include <QTest>
 #include <QtQml/QQmlExtensionPlugin>
 
+#include <memory>
+
 Q_IMPORT_QML_PLUGIN(org_hearthapp_hearthPlugin)
 
 using namespace Qt::StringLiterals;
@@ -28,7 +30,7 @@ class MainWindowTest : public QObject
 private:
     QQmlApplicationEngine *m_engine = nullptr;
     QQuickWindow *m_window = nullptr;
-    QSignalSpy *m_warnings = nullptr;
+    std::unique_ptr<QSignalSpy> m_warnings;
 
     QObject *currentPage() const
     {
@@ -45,7 +47,7 @@ private Q_SLOTS:
 
         m_engine = new QQmlApplicationEngine(this);
         KLocalization::setupLocalizedContext(m_engine);
-        m_warnings = new QSignalSpy(m_engine, &QQmlEngine::warnings);
+        m_warnings = std::make_unique<QSignalSpy>(m_engine, &QQmlEngine::warnings);
         m_engine->loadFromModule("org.hearthapp.hearth", "Main");
         QCOMPARE(m_engine->rootObjects().size(), 1);
         m_window = qobject_cast<QQuickWindow *>(m_engine->rootObjects().constFirst());
