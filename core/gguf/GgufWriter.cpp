@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "gguf/GgufWriter.h"
+
+#include "gguf/GgufFormat.h"
+#include "util/CheckedMath.h"
+#include "util/Error.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <random>
+#include <unistd.h>
+
+namespace hearth
+{
+
+namespace
+{
+std::string quoted(std::string_view s)
+{
+    return "'" + std::string(s) + "'";
+}
+
+template<typename T>
+void append(std::string &out, T value)
+{
+    char bytes[sizeof(T)];
+    std::memcpy(bytes, &value, sizeof(T));
+    out.append(bytes, sizeof(T));
+}
+
+void appendString(std::string &out, const std::string &s)
+{
+    append<uint64_t>(out, s.size());
+    out += s;
+}
+
+// The payload of a value, without its type tag (arrays carry their element type and count).
+void appendValue(std::string &out, const GgufValue &value)
+{
+    switch (value.type()) {
+    case GgufValueType::Uint8:
+    case GgufValueType::Int8:
+    case GgufValueType::Bool:
+        append(out, static_cast<uint8_t>(value.rawBits()));
+        break;
+    case GgufValueType::Uint16:
+    case GgufValueType::Int16:
+        append(out, static_cast<uint16_t>(value.rawBits()));
+        break;
+    case GgufValueType::Uint32:
+    case GgufValueType::Int32:
+    case GgufValueType::Float32:
+        append(out, static_cast<uint32_t>(value.rawBits()));
+        break;
+    case GgufValueType::Uint64:
+    case GgufValueType::Int64:
+    case GgufValueType::Float64:
+        append(out, value.rawBits());
+        break;
+    case GgufValueType::String:
+        appendString(out, value.toString());
+        break;
+    case GgufValueType::Array:
+        append(out, uint32_t(value.arrayType()));
+        append<uint64_t>(out, value.size());
+        for (const auto &element : value.elements()) {
+            appendValue(out, element);
+        }
+        break;
+    }
+}
+
+std::string randomSuffix()
+{
+    static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    std::random_device device;
+    std::uniform_int_distribution<size_t> pick(0, sizeof alphabet - 2);
+    std::string s(6, 'x');
+    for (char &c : s) {
+        c = alphabet[pick(device)];
+    }
+    return s;
+}
+
+std::string reason(int error)
+{
+    return std::strerror(error);
+}
+}
+
+GgufWriter::~GgufWriter()
+{
+    discard();
+}
+
+void GgufWriter::requireIdle() const
+{
+    if (m_fd >= 0) {
+        throw Error(m_path + ": cannot change the GGUF file while it is being written");
+    }
+}
+
+void GgufWriter::setAlignment(uint32_t alignment)
+{
+    requireIdle();
+    if (!gguf::isPowerOfTwo(alignment)) {
+        throw Error("GGUF writer: alignment " + std::to_string(alignment) + " is not a power of two");
+    }
+    const bool keyPresent = std::ranges::any_of(m_metadata, [](const auto &kv) { return kv.first == gguf::kAlignmentKey; });
+    if (alignment != gguf::kDefaultAlignment || keyPresent) {
+        set(std::string(gguf::kAlignmentKey), GgufValue::uint32(alignment));
+    }
+    m_alignment = alignment;
+}
+
+void GgufWriter::set(std::string key, GgufValue value)
+{
+    requireIdle();
+    if (const auto problem = gguf::nameProblem(key); !problem.empty()) {
+        throw Error("GGUF writer: metadata key " + quoted(key) + " " + problem);
+    }
+    if (key == gguf::kAlignmentKey) {
+        // llama.cpp reads it as uint32.
+        if (value.type() != GgufValueType::Uint32 || !gguf::isPowerOfTwo(value.toUInt64())) {
+            throw Error("GGUF writer: general.alignment must be a uint32 power of two, not " + value.toDisplayString() + " ("
+                        + std::string(ggufValueTypeName(value.type())) + ")");
+        }
+        m_alignment = static_cast<uint32_t>(value.toUInt64());
+    }
+    const auto it = std::ranges::find(m_metadata, key, [](const auto &kv) { return kv.first; });
+    if (it != m_metadata.end()) {
+        it->second = std::move(value);
+    } else {
+        m_metadata.emplace_back(std::move(key), std::move(value));
+    }
+}
+
+size_t GgufWriter::addTensor(std::string name, GgmlType type, std::vector<uint64_t> shape)
+{
+    requireIdle();
+    const std::string what = "GGUF writer: tensor " + quoted(name) + " ";
+    if (const auto problem = gguf::nameProblem(name); !problem.empty()) {
+        throw Error("GGUF writer: a tensor name " + problem);
+    }
+    if (name.size() > gguf::kMaxWrittenTensorName) {
+        throw Error(what + "has a name longer than the " + std::to_string(gguf::kMaxWrittenTensorName) + " bytes llama.cpp accepts");
+    }
+    if (std::ranges::any_of(m_tensors, [&](const Tensor &t) { return t.name == name; })) {
+        throw Error(what + "is declared twice");
+    }
+    const auto layout = ggmlTypeLayout(uint32_t(type));
+    if (!layout) {
+        throw Error(what + "has unknown type " + std::to_string(uint32_t(type)));
+    }
+    uint64_t nbytes = 0;
+    if (const auto problem = gguf::tensorShapeProblem(*layout, shape, nbytes); !problem.empty()) {
+        throw Error(what + problem);
+    }
+    m_tensors.push_back(Tensor{std::move(name), type, std::move(shape), nbytes, 0});
+    return m_tensors.size() - 1;
+}
+
+uint64_t GgufWriter::tensorBytes(size_t index) const
+{
+    if (index >= m_tensors.size()) {
+        throw Error("GGUF writer: no tensor number " + std::to_string(index) + " (" + std::to_string(m_tensors.size()) + " declared)");
+    }
+    return m_tensors[index].nbytes;
+}
+
+void GgufWriter::write(const std::string &path, const std::vector<std::span<const uint8_t>> &tensorData)
+{
+    if (tensorData.size() != m_tensors.size()) {
+        throw Error(path + ": " + std::to_string(tensorData.size()) + " tensor data blocks given for " + std::to_string(m_tensors.size())
+                    + " tensors");
+    }
+    begin(path);
+    for (size_t i = 0; i < tensorData.size(); ++i) {
+        writeTensorData(i, tensorData[i]);
+    }
+    commit();
+}
+
+void GgufWriter::begin(const std::string &path)
+{
+    requireIdle();
+    std::string header;
+    append(header, gguf::kMagic);
+    append(header, gguf::kWriteVersion);
+    append<uint64_t>(header, m_tensors.size());
+    append<uint64_t>(header, m_metadata.size());
+    for (const auto &[key, value] : m_metadata) {
+        appendString(header, key);
+        append(header, uint32_t(value.type()));
+        appendValue(header, value);
+    }
+    uint64_t offset = 0;
+    for (auto &tensor : m_tensors) {
+        tensor.offset = offset;
+        appendString(header, tensor.name);
+        append(header, static_cast<uint32_t>(tensor.shape.size()));
+        for (const uint64_t n : tensor.shape) {
+            append(header, n);
+        }
+        append(header, uint32_t(tensor.type));
+        append(header, tensor.offset);
+        const auto end = checkedAdd(offset, tensor.nbytes);
+        const auto next = end ? checkedAlignUp(*end, m_alignment) : std::nullopt;
+        if (!next) {
+            throw Error(path + ": the tensor data is too large for a GGUF file");
+        }
+        offset = *next;
+    }
+
+    for (int attempt = 0; attempt < 100 && m_fd < 0; ++attempt) {
+        m_tempPath = path + ".tmp-" + randomSuffix();
+        // 0666 so the finished file gets the permissions the umask gives any new file.
+        m_fd = ::open(m_tempPath.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (m_fd < 0 && errno != EEXIST) {
+            const int error = errno;
+            m_tempPath.clear();
+            throw Error(path + ": cannot create a file beside it (" + reason(error) + ")");
+        }
+    }
+    if (m_fd < 0) {
+        m_tempPath.clear();
+        throw Error(path + ": cannot create a temporary file beside it");
+    }
+    m_path = path;
+    m_written = 0;
+    m_nextTensor = 0;
+    writeAll(header.data(), header.size());
+    writePadding();
+}
+
+void GgufWriter::writeTensorData(size_t index, std::span<const uint8_t> bytes)
+{
+    if (m_fd < 0) {
+        throw Error("GGUF writer: writeTensorData() without begin()");
+    }
+    if (index != m_nextTensor) {
+        fail(m_path + ": tensor data written out of order (tensor " + std::to_string(index) + " given, " + std::to_string(m_nextTensor)
+             + " expected)");
+    }
+    const Tensor &tensor = m_tensors[index];
+    if (bytes.size() != tensor.nbytes) {
+        fail(m_path + ": tensor " + quoted(tensor.name) + " needs " + std::to_string(tensor.nbytes) + " bytes of data, "
+             + std::to_string(bytes.size()) + " given");
+    }
+    writeAll(bytes.data(), bytes.size());
+    writePadding();
+    ++m_nextTensor;
+}
+
+void GgufWriter::commit()
+{
+    if (m_fd < 0) {
+        throw Error("GGUF writer: commit() without begin()");
+    }
+    if (m_nextTensor != m_tensors.size()) {
+        fail(m_path + ": only " + std::to_string(m_nextTensor) + " of " + std::to_string(m_tensors.size())
+             + " tensors were written");
+    }
+    if (::fsync(m_fd) != 0) {
+        fail(m_path + ": cannot flush to disk (" + reason(errno) + ")");
+    }
+    const int fd = std::exchange(m_fd, -1);
+    if (::close(fd) != 0) {
+        fail(m_path + ": cannot write (" + reason(errno) + ")");
+    }
+    if (::rename(m_tempPath.c_str(), m_path.c_str()) != 0) {
+        fail(m_path + ": cannot replace it with the new file (" + reason(errno) + ")");
+    }
+    m_tempPath.clear();
+    syncDirectory();
+}
+
+void GgufWriter::syncDirectory() const noexcept
+{
+    // Makes the rename itself durable. Best effort: some file systems refuse fsync on directories, and the
+    // file's data is already safe.
+    const auto slash = m_path.rfind('/');
+    const std::string directory = slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : m_path.substr(0, slash);
+    const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
+void GgufWriter::writeAll(const void *bytes, size_t size)
+{
+    const auto *p = static_cast<const char *>(bytes);
+    while (size > 0) {
+        const ssize_t n = ::write(m_fd, p, size);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            fail(m_path + ": cannot write (" + reason(n < 0 ? errno : ENOSPC) + ")");
+        }
+        p += n;
+        size -= static_cast<size_t>(n);
+        m_written += static_cast<uint64_t>(n);
+    }
+}
+
+void GgufWriter::writePadding()
+{
+    static constexpr char zeros[256] = {};
+    const uint64_t padding = (m_alignment - m_written % m_alignment) % m_alignment;
+    for (uint64_t left = padding; left > 0;) {
+        const auto chunk = static_cast<size_t>(std::min<uint64_t>(left, sizeof zeros));
+        writeAll(zeros, chunk);
+        left -= chunk;
+    }
+}
+
+void GgufWriter::fail(const std::string &message)
+{
+    discard();
+    throw Error(message);
+}
+
+void GgufWriter::discard() noexcept
+{
+    if (m_fd >= 0) {
+        ::close(m_fd);
+        m_fd = -1;
+    }
+    if (!m_tempPath.empty()) {
+        ::unlink(m_tempPath.c_str());
+        m_tempPath.clear();
+    }
+}
+
+} // namespace hearth
