@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "quant/GgmlType.h"
+
+#include <cstdint>
+#include <string_view>
+
+namespace hearth
+{
+
+// What the engine can do with one weight type: the scalar reference kernels every optimised kernel is
+// tested against. All element counts are multiples of blockSize; pointers need no particular alignment.
+struct TypeTraits {
+    GgmlType type;
+    std::string_view name;
+    uint32_t blockSize;
+    uint32_t blockBytes;
+    // Decodes n elements.
+    void (*toFloat)(const void *src, float *dst, int64_t n);
+    // Reference quantization (llama.cpp's quantize_row_*_ref algorithms).
+    void (*fromFloat)(const float *src, void *dst, int64_t n);
+    // Quantization minimising the error weighted by per-element importance (the imatrix), llama.cpp's
+    // quantize_*_impl algorithms. Call it once per row: `src` is one row of n elements and `importance` has n
+    // entries, one per column (the same vector for every row); Q4_0 uses the whole row's mean square.
+    // nullptr where the type has no weighted form (llama.cpp ignores an imatrix for Q8_0 too).
+    void (*fromFloatWeighted)(const float *src, void *dst, int64_t n, const float *importance);
+    // Dot product of n elements: x of this type, y of vecDotType.
+    float (*vecDot)(int64_t n, const void *x, const void *y);
+    GgmlType vecDotType;
+};
+
+// nullptr for types the engine cannot compute with.
+const TypeTraits *typeTraits(GgmlType type);
+
+// Bytes of n elements of `type`; throws hearth::Error when n is not a multiple of the block size.
+uint64_t rowBytes(GgmlType type, uint64_t n);
+
+} // namespace hearth
