@@ -20,6 +20,11 @@ struct Command {
 const std::map<QString, Command> &commands()
 {
     static const std::map<QString, Command> table{
+        {u"synth"_s, {synthCommand, "Write a random-weight Llama model of a known shape and type"}},
+        {u"inspect"_s, {inspectCommand, "Show a GGUF file's version, metadata and tensors"}},
+        {u"template"_s, {templateCommand, "Render a conversation with a model's chat template"}},
+        {u"tokenize"_s, {tokenizeCommand, "Encode text with a model's tokenizer, print ids and pieces"}},
+        {u"run"_s, {runCommand, "Generate text from a prompt with a model"}},
     };
     return table;
 }
