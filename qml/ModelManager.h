@@ -1,24 +1,26 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "engine/ChatEngine.h"
+
+#include <QCoroTask>
 #include <QObject>
+#include <QPointer>
 #include <QQmlEngine>
 #include <QString>
 #include <QStringList>
 
-#include <memory>
-
-namespace hearth
-{
-class ChatEngine;
-}
+class AppSettings;
 class ModelListModel;
 
 // The app's single inference engine and the model it holds, plus the list of models on disk.
-// QML and C++ (the chat controller) share one instance: instance() / create(). Tests construct their own.
+// QML and C++ (the chat controller) share one instance: instance() / create(). Tests construct their own
+// with their own AppSettings.
 //
-// Loading runs on the engine's own thread; progress and the result arrive as queued signals, so the GUI
-// never blocks. Only one model is loaded at a time: load() of another model replaces the current one.
+// The settings decide where models live (modelsFolder, then extraModelFolders) and how they are loaded
+// (threads, context size, KV cache type, template family). Loading runs on the engine's worker thread;
+// progress and the result arrive as signals, so the GUI never blocks. One model at a time: load() of another
+// model replaces the current one.
 class ModelManager : public QObject
 {
     Q_OBJECT
@@ -30,19 +32,22 @@ class ModelManager : public QObject
     Q_PROPERTY(bool busy READ isBusy NOTIFY stateChanged)
     // The model loaded (state Loaded) or being loaded (state Loading); empty otherwise.
     Q_PROPERTY(QString modelPath READ modelPath NOTIFY modelChanged)
-    // File name without ".gguf", for titles and the chat status line.
+    // general.name, else the file name without ".gguf", for titles and the chat status line.
     Q_PROPERTY(QString modelName READ modelName NOTIFY modelChanged)
     // 0..1 while loading, 1 when loaded.
     Q_PROPERTY(double loadProgress READ loadProgress NOTIFY loadProgressChanged)
-    // Bytes of RAM the current (or loading) model needs with the current context size and KV type:
-    // weights + KV cache + working buffers. 0 when nothing is loaded.
+    // Bytes of RAM the loaded model needs (weights + KV cache + working buffers, the engine's estimate);
+    // also set when a load was refused for lack of memory. 0 otherwise.
     Q_PROPERTY(qint64 ramEstimate READ ramEstimate NOTIFY ramEstimateChanged)
+    // The engine's description of the loaded model (context in use, KV cache bytes, template family).
+    Q_PROPERTY(hearth::ModelInfo modelInfo READ modelInfo NOTIFY modelChanged)
     // The last load failure, "FILE: problem"; cleared by the next load().
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorStringChanged)
-    // The folder imports and downloads go into (created on demand), then any folders the user added.
-    Q_PROPERTY(QString modelsFolder READ modelsFolder WRITE setModelsFolder NOTIFY foldersChanged)
-    Q_PROPERTY(QStringList extraFolders READ extraFolders WRITE setExtraFolders NOTIFY foldersChanged)
-    // Every GGUF file in the folders above (rescanned when they change or on refresh()).
+    // Where imports and downloads go (created on demand): the settings' models folder.
+    Q_PROPERTY(QString modelsFolder READ modelsFolder NOTIFY foldersChanged)
+    // The models folder, then the folders the user added.
+    Q_PROPERTY(QStringList folders READ folders NOTIFY foldersChanged)
+    // Every GGUF file in those folders (rescanned when they change, and on refresh()).
     Q_PROPERTY(ModelListModel *models READ models CONSTANT)
 
 public:
@@ -54,21 +59,16 @@ public:
     };
     Q_ENUM(State)
 
-    // Engine parameters of the next load(); the settings page (AppSettings) supplies them.
-    struct LoadOptions {
-        int threads = 0; // 0: the number of physical cores
-        int contextLength = 0; // 0: the model's training context, capped by the engine
-        QString kvCacheType = QStringLiteral("f16"); // "f32", "f16" or "q8_0"
-    };
-
-    explicit ModelManager(QObject *parent = nullptr);
+    explicit ModelManager(AppSettings *settings, QObject *parent = nullptr);
     ~ModelManager() override;
 
+    // The application's manager, on AppSettings::instance().
     static ModelManager *instance();
     static ModelManager *create(QQmlEngine *qmlEngine, QJSEngine *jsEngine);
 
     // The engine the chat controller generates with; valid for the manager's lifetime (never null).
     hearth::ChatEngine *engine() const;
+    AppSettings *settings() const;
 
     State state() const;
     bool isLoaded() const;
@@ -77,34 +77,35 @@ public:
     QString modelName() const;
     double loadProgress() const;
     qint64 ramEstimate() const;
+    hearth::ModelInfo modelInfo() const;
     QString errorString() const;
-
     QString modelsFolder() const;
-    void setModelsFolder(const QString &folder);
-    QStringList extraFolders() const;
-    void setExtraFolders(const QStringList &folders);
-    // True when `path` lies inside the models folder or one of the extra folders (after resolving symlinks):
-    // the only files removeModel() deletes.
-    bool isInModelFolders(const QString &path) const;
-
+    QStringList folders() const;
     ModelListModel *models() const;
 
-    LoadOptions loadOptions() const;
-    void setLoadOptions(const LoadOptions &options);
+    // What the next load() passes to the engine, from the settings.
+    hearth::LoadParams loadParams() const;
 
-    // Starts loading `path` (a GGUF file), replacing the current model. Progress: loadProgressChanged;
-    // the end: modelLoaded() or loadFailed(message).
+    // True when `path` lies inside one of the folders (symlinks resolved): the only files removeModel()
+    // deletes.
+    Q_INVOKABLE bool isInModelFolders(const QString &path) const;
+
+    // Starts loading `path` (a GGUF file, or a file:// URL), replacing the current model. Progress:
+    // loadProgressChanged; the end: modelLoaded() or loadFailed(message).
     Q_INVOKABLE void load(const QString &path);
-    // Releases the model (and its RAM). Cancels a load in progress.
+    // Releases the model (and its RAM); a load in progress is abandoned.
     Q_INVOKABLE void unload();
-    // Adds a folder to extraFolders (a file:// URL or a path) and scans it.
+    // Adds a folder (a path or a file:// URL) to the settings' extra folders; it is scanned at once.
     Q_INVOKABLE void addFolder(const QString &folderOrUrl);
     Q_INVOKABLE void removeFolder(const QString &folder);
-    // Deletes a model file from disk after the page's confirmation; unloads it first when loaded. Refuses
-    // files outside the model folders. Returns an empty string or the message saying why not.
+    // Deletes a model file (after the page asked for confirmation); unloads it first when loaded. Refuses
+    // files outside the folders. Returns an empty string, or the message saying why not.
     Q_INVOKABLE QString removeModel(const QString &path);
-    // Rescans all folders (e.g. after an import, a download or a quantization wrote a file).
+    // Rescans all folders (after an import, a download or a quantization wrote a file).
     Q_INVOKABLE void refresh();
+
+    // "file:///a/b.gguf" or "/a/b.gguf" -> "/a/b.gguf" (QML hands over URLs from dialogs and drops).
+    static QString localPath(const QString &pathOrUrl);
 
 Q_SIGNALS:
     void stateChanged();
@@ -118,21 +119,22 @@ Q_SIGNALS:
     void modelUnloaded();
 
 private:
+    QCoro::Task<void> loadModel(QString path, hearth::LoadParams params, quint64 generation);
     void setState(State state);
     void setProgress(double progress);
     void setRamEstimate(qint64 bytes);
     void setErrorString(const QString &message);
-    void setModelPath(const QString &path);
-    void rescan();
+    void setModel(const QString &path, const hearth::ModelInfo &info);
+    void updateFolders();
 
-    std::unique_ptr<hearth::ChatEngine> m_engine;
-    ModelListModel *m_models = nullptr;
+    QPointer<AppSettings> m_settings;
+    hearth::ChatEngine *m_engine; // child
+    ModelListModel *m_models; // child
+    quint64 m_loadGeneration = 0; // a load finishing after unload() or a newer load() is ignored
     State m_state = State::Unloaded;
     QString m_modelPath;
+    hearth::ModelInfo m_modelInfo;
     double m_progress = 0.0;
     qint64 m_ramEstimate = 0;
     QString m_errorString;
-    QString m_modelsFolder;
-    QStringList m_extraFolders;
-    LoadOptions m_loadOptions;
 };
