@@ -105,6 +105,12 @@ struct QuantProgress {
     uint64_t bytesTotal = 0;
 };
 
+struct QuantError {
+    double rmse = 0;
+    double maxAbsError = 0;
+    double meanRelError = 0;
+};
+
 // Error of one tensor: RMSE, max |x - q(x)|, and mean of |x - q(x)| / |x| over elements with |x| > 1e-10.
 struct QuantTensorReport {
     std::string name;
@@ -118,6 +124,8 @@ struct QuantTensorReport {
     double maxAbsError = 0;
     double meanRelError = 0;
     bool warning = false; // maxAbsError > 1e-2 or meanRelError > 1%
+    // With a permutation: the error the same tensor has when quantized without it.
+    std::optional<QuantError> unpermuted;
 };
 
 struct QuantReport {
@@ -130,6 +138,7 @@ struct QuantReport {
     double rmse = 0;
     double maxAbsError = 0;
     double meanRelError = 0;
+    std::optional<QuantError> unpermuted;
     uint64_t inputBytes = 0;
     uint64_t outputBytes = 0; // the output file's size
     double seconds = 0;
