@@ -43,6 +43,7 @@ namespace hearth
 {
 
 class ChatWorker;
+struct StopFlags;
 
 struct LoadParams {
     Q_GADGET
@@ -57,6 +58,7 @@ public:
     QString kvType = QStringLiteral("f16"); // "f32", "f16" or "q8_0"
     QString templateFamily; // "" : the model's own template (ChatML when unknown); else "chatml", "zephyr", ...
     qint64 memoryLimit = 0; // bytes the model may use; 0: the memory available now (MemAvailable)
+    bool operator==(const LoadParams &) const = default;
 };
 
 // What load() found and set up.
@@ -85,6 +87,7 @@ public:
     qint64 kvCacheBytes = 0;
     qint64 estimatedBytes = 0; // weights + KV cache + work buffers and overhead: the RAM the model needs
     int threads = 0;
+    bool operator==(const ModelInfo &) const = default;
 };
 
 struct LoadResult {
@@ -94,6 +97,7 @@ struct LoadResult {
 public:
     QString error; // empty: loaded
     ModelInfo model; // also set when refused for memory (the estimate), else empty on error
+    bool operator==(const LoadResult &) const = default;
     bool ok() const
     {
         return error.isEmpty();
@@ -145,6 +149,7 @@ public:
     int replyReserve = 512; // tokens kept free for the reply when trimming history
     HistoryPolicy historyPolicy = RollingWindow;
     QStringList stopStrings; // in addition to the model's end-of-turn tokens
+    bool operator==(const GenerationParams &) const = default;
 };
 
 struct ReplyStats {
@@ -184,6 +189,7 @@ public:
     int droppedMessages = 0; // messages left out by history trimming
     QList<int> droppedIndexes; // their indexes in the request's message list
     int shiftedTokens = 0; // cached tokens moved down (keys re-rotated) instead of recomputed
+    bool operator==(const ReplyStats &) const = default;
 };
 
 struct ChatReply {
@@ -197,6 +203,7 @@ public:
     QString text; // the whole reply (without the stop string or end-of-turn token)
     QString error; // empty: no error (a stopped reply is not an error)
     ReplyStats stats;
+    bool operator==(const ChatReply &) const = default;
     bool ok() const
     {
         return error.isEmpty();
@@ -219,14 +226,14 @@ public:
     // estimate in the result, when weights + KV cache + overhead exceed the memory limit. On failure the
     // previous model is gone too (it was released to make room).
     QCoro::Task<LoadResult> load(const QString &path, LoadParams params = {});
-    // Releases the model and its KV cache.
+    // Releases the model and its KV cache; cancels a load in progress (its result: "Loading ... was cancelled").
     QCoro::Task<> unload();
 
     // Generates the assistant's reply to `messages` (the last one is usually the user's). requestId: any
     // number the caller chooses; it comes back in textGenerated() and the reply.
     QCoro::Task<ChatReply> generate(quint64 requestId, QList<ConversationMessage> messages, GenerationParams params);
 
-    // Ends the reply in progress after at most one more token; harmless when idle. Thread-safe.
+    // Ends the reply in progress after at most one more token; harmless when idle.
     Q_INVOKABLE void stop();
 
     bool isLoaded() const
@@ -258,11 +265,13 @@ Q_SIGNALS:
     void errorOccurred(const QString &message);
 
 private:
+    void setCount(int &counter, int delta, void (ChatEngine::*changed)());
+
     QThread *m_thread;
     ChatWorker *m_worker; // lives on m_thread
-    // Requests are numbered; the worker ends request n as soon as *m_stopUpTo >= n.
-    std::shared_ptr<std::atomic<quint64>> m_stopUpTo;
+    std::shared_ptr<StopFlags> m_flags;
     quint64 m_lastSequence = 0;
+    quint64 m_modelSequence = 0; // the last load() or unload(): its outcome is the current model
     ModelInfo m_model;
     int m_loading = 0;
     int m_generating = 0;

@@ -79,6 +79,31 @@ void LlamaContext::truncate(int position)
     m_position = uint32_t(position);
 }
 
+void LlamaContext::shift(int begin, int end)
+{
+    if (begin < 0 || begin > end || uint32_t(end) > m_position) {
+        throw Error(m_model.path() + ": cannot remove positions " + std::to_string(begin) + " to " + std::to_string(end)
+                    + " from the context, it holds " + std::to_string(m_position) + " positions");
+    }
+    const uint32_t distance = uint32_t(end - begin);
+    if (distance == 0) {
+        return;
+    }
+    const LlamaConfig &c = m_model.config();
+    const size_t kvDim = c.kvDim();
+    std::vector<float> keys((m_position - uint32_t(end)) * kvDim);
+    std::vector<float> values(keys.size());
+    for (uint32_t l = 0; l < c.layers; ++l) {
+        m_cache.load(l, uint32_t(end), m_position, keys.data(), values.data());
+        for (uint32_t pos = uint32_t(end); pos < m_position; ++pos) {
+            float *key = keys.data() + (pos - uint32_t(end)) * kvDim;
+            m_rope.apply(key, c.kvHeads, -int64_t(distance));
+            m_cache.store(l, pos - distance, key, values.data() + (pos - uint32_t(end)) * kvDim);
+        }
+    }
+    m_position -= distance;
+}
+
 std::span<const float> LlamaContext::eval(std::span<const int32_t> tokens)
 {
     if (tokens.empty()) {

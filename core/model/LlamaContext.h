@@ -46,6 +46,16 @@ public:
     // Forgets the positions from `position` on, so the next eval() continues there (reusing a common prefix).
     // Throws hearth::Error unless 0 <= position <= position().
     void truncate(int position);
+    // Forgets the positions [begin, end) and moves the later ones down by end - begin, re-rotating their keys
+    // for the new positions (RoPE rotates by an angle proportional to the position, so one rotation by the
+    // distance moved does it). Much cheaper than evaluating the later tokens again, but not identical: their
+    // keys and values still reflect what they attended to in the removed span. Throws hearth::Error unless
+    // 0 <= begin <= end <= position().
+    void shift(int begin, int end);
+    const KvCache &cache() const
+    {
+        return m_cache;
+    }
 
     const LlamaModel &model() const
     {

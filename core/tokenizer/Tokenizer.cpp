@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "tokenizer/Tokenizer.h"
 
+#include "chat/PromptBuilder.h"
 #include "gguf/GgufFile.h"
 #include "tokenizer/BpeTokenizer.h"
 #include "tokenizer/SpmTokenizer.h"
@@ -323,13 +324,38 @@ std::vector<Tokenizer::Fragment> Tokenizer::partition(std::string_view text, boo
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool addSpecial, bool parseSpecial) const
 {
+    return encodeFragments(text, partition(text, parseSpecial), addSpecial);
+}
+
+std::vector<int32_t> Tokenizer::encodePrompt(std::span<const PromptSegment> segments, bool addSpecial) const
+{
+    std::string text;
+    std::vector<Fragment> fragments;
+    for (const PromptSegment &segment : segments) {
+        const size_t offset = text.size();
+        text += segment.text;
+        for (Fragment fragment : partition(segment.text, segment.trusted)) {
+            fragment.begin += offset;
+            fragment.end += offset;
+            if (fragment.token < 0 && !fragments.empty() && fragments.back().token < 0 && fragments.back().end == fragment.begin) {
+                fragments.back().end = fragment.end; // one piece of text across the segment boundary
+            } else {
+                fragments.push_back(fragment);
+            }
+        }
+    }
+    return encodeFragments(text, fragments, addSpecial);
+}
+
+std::vector<int32_t> Tokenizer::encodeFragments(std::string_view text, const std::vector<Fragment> &fragments, bool addSpecial) const
+{
     std::vector<int32_t> out;
     out.reserve(text.size() / 3 + 2);
     if (addSpecial && m_addBos) {
         out.push_back(m_bos);
     }
     bool afterSpecial = true;
-    for (const Fragment &fragment : partition(text, parseSpecial)) {
+    for (const Fragment &fragment : fragments) {
         if (fragment.token >= 0) {
             out.push_back(fragment.token);
             afterSpecial = true;

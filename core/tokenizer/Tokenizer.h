@@ -16,6 +16,7 @@ namespace hearth
 {
 
 class GgufFile;
+struct PromptSegment;
 
 // Text <-> token ids for a model's vocabulary, matching llama.cpp (and so the Hugging Face tokenizers the
 // models were trained with): SentencePiece ("llama") and byte-level BPE ("gpt2") vocabularies.
@@ -38,6 +39,10 @@ public:
     // runs of spaces, for instance). Invalid UTF-8 is accepted: SentencePiece falls back to byte tokens, BPE
     // reads each invalid byte as U+FFFD, as llama.cpp does.
     std::vector<int32_t> encode(std::string_view text, bool addSpecial, bool parseSpecial = false) const;
+    // A rendered chat prompt: control-token text becomes those tokens only inside trusted segments (template
+    // text), never in message content. Text on both sides of a segment boundary is encoded as one piece, so a
+    // prompt without control-token text in its content gives what encode(whole text, addSpecial, true) gives.
+    std::vector<int32_t> encodePrompt(std::span<const PromptSegment> segments, bool addSpecial) const;
 
     // The token's bytes: byte tokens give their byte, SentencePiece's U+2581 becomes ' ', byte-level BPE
     // characters become their bytes; control and user-defined tokens give their text. Throws hearth::Error for
@@ -135,6 +140,7 @@ private:
         size_t end;
     };
     std::vector<Fragment> partition(std::string_view text, bool parseSpecial) const;
+    std::vector<int32_t> encodeFragments(std::string_view text, const std::vector<Fragment> &fragments, bool addSpecial) const;
     void checkId(int32_t id) const;
 
     int32_t m_bos = -1;

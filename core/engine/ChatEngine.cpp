@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "engine/ChatEngine.h"
+
+#include "engine/ChatWorker.h"
+
+#include <QCoroFuture>
+#include <QPointer>
+#include <QPromise>
+#include <QThread>
+
+#include <functional>
+
+namespace hearth
+{
+
+namespace
+{
+// Runs `job` on the worker's thread. The future finishes in the engine's thread, through its event queue,
+// so every signal the job emitted (queued before) has been delivered when the caller resumes. Cancelled
+// when the engine shuts down before the job ran.
+QFuture<void> onWorker(QObject *engine, QObject *worker, std::function<void()> job)
+{
+    auto promise = std::make_shared<QPromise<void>>();
+    promise->start();
+    QFuture<void> future = promise->future();
+    QMetaObject::invokeMethod(
+        worker,
+        [engine, promise, job = std::move(job)] {
+            job();
+            QMetaObject::invokeMethod(
+                engine,
+                [promise] {
+                    promise->finish();
+                },
+                Qt::QueuedConnection);
+        },
+        Qt::QueuedConnection);
+    return future;
+}
+
+const QString shutDownMessage = QStringLiteral("The chat engine was shut down.");
+}
+
+ChatEngine::ChatEngine(QObject *parent)
+    : QObject(parent)
+    , m_thread(new QThread(this))
+    , m_flags(std::make_shared<StopFlags>())
+{
+    m_thread->setObjectName(QStringLiteral("ChatEngine"));
+    m_worker = new ChatWorker(m_flags);
+    m_worker->moveToThread(m_thread);
+    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(m_worker, &ChatWorker::loadProgress, this, &ChatEngine::loadProgress);
+    connect(m_worker, &ChatWorker::generationStarted, this, &ChatEngine::generationStarted);
+    connect(m_worker, &ChatWorker::textGenerated, this, &ChatEngine::textGenerated);
+    m_thread->start();
+}
+
+ChatEngine::~ChatEngine()
+{
+    m_flags->generationUpTo = ~quint64(0);
+    m_flags->loadUpTo = ~quint64(0);
+    // Queued jobs still run (quickly: everything is stopped), then the worker is deleted on its thread.
+    m_thread->quit();
+    m_thread->wait();
+}
+
+void ChatEngine::setCount(int &counter, int delta, void (ChatEngine::*changed)())
+{
+    const bool before = counter > 0;
+    counter += delta;
+    if (before != (counter > 0)) {
+        Q_EMIT(this->*changed)();
+    }
+}
+
+void ChatEngine::stop()
+{
+    m_flags->generationUpTo = m_lastSequence;
+}
+
+QCoro::Task<LoadResult> ChatEngine::load(const QString &path, LoadParams params)
+{
+    const quint64 sequence = ++m_lastSequence;
+    m_flags->generationUpTo = sequence;
+    m_flags->loadUpTo = sequence - 1;
+    m_modelSequence = sequence;
+    QPointer<ChatEngine> self(this);
+    setCount(m_loading, +1, &ChatEngine::loadingChanged);
+    if (isLoaded()) {
+        m_model = {};
+        Q_EMIT modelChanged();
+    }
+    auto result = std::make_shared<LoadResult>();
+    ChatWorker *worker = m_worker;
+    QFuture<void> done = onWorker(this, worker, [worker, result, sequence, path, params] {
+        *result = worker->load(sequence, path, params);
+    });
+    co_await done;
+    if (done.isCanceled() || !self) {
+        co_return LoadResult{shutDownMessage, {}};
+    }
+    // After a newer load() or unload(), that one decides which model is current; this one only reports.
+    if (result->ok() && m_modelSequence == sequence) {
+        m_model = result->model;
+        Q_EMIT modelChanged();
+    }
+    setCount(m_loading, -1, &ChatEngine::loadingChanged);
+    if (!result->ok()) {
+        Q_EMIT errorOccurred(result->error);
+    }
+    co_return *result;
+}
+
+QCoro::Task<> ChatEngine::unload()
+{
+    const quint64 sequence = ++m_lastSequence;
+    m_flags->generationUpTo = sequence;
+    m_flags->loadUpTo = sequence;
+    m_modelSequence = sequence;
+    if (isLoaded()) {
+        m_model = {};
+        Q_EMIT modelChanged();
+    }
+    ChatWorker *worker = m_worker;
+    co_await onWorker(this, worker, [worker] {
+        worker->unload();
+    });
+}
+
+QCoro::Task<ChatReply> ChatEngine::generate(quint64 requestId, QList<ConversationMessage> messages, GenerationParams params)
+{
+    const quint64 sequence = ++m_lastSequence;
+    m_flags->generationUpTo = sequence - 1;
+    QPointer<ChatEngine> self(this);
+    setCount(m_generating, +1, &ChatEngine::generatingChanged);
+    auto reply = std::make_shared<ChatReply>();
+    ChatWorker *worker = m_worker;
+    QFuture<void> done = onWorker(this, worker, [worker, reply, sequence, requestId, messages = std::move(messages), params] {
+        *reply = worker->generate(sequence, requestId, messages, params);
+    });
+    co_await done;
+    if (done.isCanceled() || !self) {
+        ChatReply failed;
+        failed.requestId = requestId;
+        failed.error = shutDownMessage;
+        failed.stats.stopReason = ReplyStats::Error;
+        co_return failed;
+    }
+    setCount(m_generating, -1, &ChatEngine::generatingChanged);
+    if (!reply->ok()) {
+        Q_EMIT errorOccurred(reply->error);
+    }
+    Q_EMIT generationFinished(*reply);
+    co_return *reply;
+}
+
+} // namespace hearth
