@@ -432,4 +432,11 @@ const GgufTensorInfo &GgufFile::requireTensor(std::string_view name) const
     return *tensor;
 }
 
+void GgufFile::checkIntact() const
+{
+    if (m_mapping) {
+        m_mapping->checkIntact();
+    }
+}
+
 } // namespace hearth

@@ -105,6 +105,10 @@ public:
     const GgufTensorInfo *findTensor(std::string_view name) const; // nullptr if absent
     const GgufTensorInfo &requireTensor(std::string_view name) const; // "PATH: tensor 'NAME' is missing"
 
+    // For a file opened with open(): throws hearth::Error when the file was truncated since (see MappedFile),
+    // so the engine can refuse to run on it before a read of a lost page stops the process.
+    void checkIntact() const;
+
 private:
     struct StringHash {
         using is_transparent = void;
