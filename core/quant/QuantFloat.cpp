@@ -3,6 +3,7 @@
 #include "quant/Half.h"
 #include "quant/ReferenceKernels.h"
 
+#include <bit>
 #include <cstring>
 
 namespace hearth::quant
@@ -31,6 +32,22 @@ void toFloat16Bit(const void *src, float *dst, int64_t n)
     for (int64_t i = 0; i < n; ++i) {
         dst[i] = decode(loadElement<uint16_t>(src, i));
     }
+}
+
+// halfToFloat without branches (the same bits for every input), so decoding a row vectorises: F16 models
+// are decoded whole when quantized.
+float halfToFloatBranchless(uint16_t h)
+{
+    const uint32_t sign = uint32_t(h & 0x8000u) << 16;
+    const uint32_t magnitude = uint32_t(h & 0x7fffu) << 13; // exponent and mantissa at their float positions
+    const uint32_t exponent = magnitude & 0x0f800000u;
+    const uint32_t normal = magnitude + 0x38000000u; // exponent rebiased by 127 - 15
+    const uint32_t infOrNan = normal + 0x38000000u; // exponent 31 becomes 255
+    // Subnormal: read the mantissa as a normal number of exponent 2^-14 and subtract that implicit one.
+    const float subnormal = std::bit_cast<float>(normal + 0x00800000u) - std::bit_cast<float>(0x38800000u);
+    uint32_t bits = exponent == 0x0f800000u ? infOrNan : normal;
+    bits = exponent == 0 ? std::bit_cast<uint32_t>(subnormal) : bits;
+    return std::bit_cast<float>(bits | sign);
 }
 
 template<uint16_t (*encode)(float)>
@@ -73,7 +90,7 @@ float vecDotF32(int64_t n, const void *x, const void *y)
 
 void toFloatF16(const void *src, float *dst, int64_t n)
 {
-    toFloat16Bit<halfToFloat>(src, dst, n);
+    toFloat16Bit<halfToFloatBranchless>(src, dst, n);
 }
 
 void fromFloatF16(const float *src, void *dst, int64_t n)

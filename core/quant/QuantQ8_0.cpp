@@ -5,6 +5,7 @@
 #include "quant/QuantUtil.h"
 #include "quant/ReferenceKernels.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace hearth::quant
@@ -22,21 +23,28 @@ void toFloatQ8_0(const void *src, float *dst, int64_t n)
 }
 
 // llama.cpp's quantize_row_q8_0_ref bit for bit: d = amax / 127 (stored as fp16), q = roundf(x / d)
-// computed with the unrounded d.
+// computed with the unrounded d. Written without branches so the block loops vectorise: std::max ignores NaN
+// as fmax does (amax starts at 0), and rounding is truncation plus a correction by the remainder, which is
+// roundf (ties away from zero) for |v| <= 127. NaN inputs give -127, as clampedRound does.
 void fromFloatQ8_0(const float *src, void *dst, int64_t n)
 {
     for (int64_t i = 0; i < n / QK8_0; ++i) {
         const float *x = src + i * QK8_0;
         float amax = 0;
         for (int j = 0; j < QK8_0; ++j) {
-            amax = std::fmax(amax, std::fabs(x[j]));
+            amax = std::max(amax, std::fabs(x[j]));
         }
         const float d = amax / 127;
         const float id = d != 0 ? 1.0f / d : 0.0f;
         BlockQ8_0 block;
         block.d = floatToHalf(d);
         for (int j = 0; j < QK8_0; ++j) {
-            block.qs[j] = int8_t(clampedRound(x[j] * id, -127, 127));
+            float v = x[j] * id;
+            v = v >= -127.0f ? v : -127.0f;
+            v = v <= 127.0f ? v : 127.0f;
+            const int truncated = int(v);
+            const float rest = v - float(truncated);
+            block.qs[j] = int8_t(truncated + int(rest >= 0.5f) - int(rest <= -0.5f));
         }
         storeBlock(dst, i, block);
     }
