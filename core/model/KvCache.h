@@ -33,6 +33,20 @@ public:
         return uint64_t(m_keys.size() + m_values.size());
     }
 
+    // The stored rows of one layer, position after position, rowStride() apart (kernels read them in place).
+    const uint8_t *keys(uint32_t layer) const
+    {
+        return m_keys.data() + offset(layer, 0);
+    }
+    const uint8_t *values(uint32_t layer) const
+    {
+        return m_values.data() + offset(layer, 0);
+    }
+    size_t rowStride() const
+    {
+        return m_rowBytes;
+    }
+
     // Stores the key and value rows of position `pos` (converted to the cache type).
     void store(uint32_t layer, uint32_t pos, const float *key, const float *value);
     // Decodes the rows of positions [begin, end) into keys/values (rowLength floats per position).

@@ -4,6 +4,8 @@
 #include "model/LlamaModel.h"
 #include "model/Ops.h"
 #include "quant/Half.h"
+#include "quant/TypeTraits.h"
+#include "quant/kernels/Kernels.h"
 #include "util/Error.h"
 
 #include <algorithm>
@@ -36,14 +38,6 @@ unsigned threadCount(const LlamaModel &model, int requested)
     return unsigned(requested);
 }
 
-float dot(const float *a, const float *b, uint32_t n)
-{
-    float sum = 0.0f;
-    for (uint32_t i = 0; i < n; ++i) {
-        sum += a[i] * b[i];
-    }
-    return sum;
-}
 }
 
 LlamaContext::LlamaContext(const LlamaModel &model, ContextParams params)
@@ -65,8 +59,10 @@ LlamaContext::LlamaContext(const LlamaModel &model, ContextParams params)
     m_proj.resize(rows * c.embedding);
     m_gate.resize(rows * c.feedForward);
     m_up.resize(rows * c.feedForward);
-    m_cachedKeys.resize(size_t(m_cache.size()) * c.kvDim());
-    m_cachedValues.resize(size_t(m_cache.size()) * c.kvDim());
+    if (m_cache.type() == GgmlType::Q8_0) { // decoded for attention; F16 and F32 are read in place
+        m_cachedKeys.resize(size_t(m_cache.size()) * c.kvDim());
+        m_cachedValues.resize(size_t(m_cache.size()) * c.kvDim());
+    }
     m_logits.resize(c.vocab);
 }
 
@@ -143,9 +139,8 @@ void LlamaContext::evalBatch(const int32_t *tokens, uint32_t n)
         for (uint32_t t = 0; t < n; ++t) {
             ops::rmsNorm(m_x.data() + t * dim, layer.attnNorm.data(), m_norm.data() + t * dim, dim, c.rmsEps);
         }
-        layer.q.multiply(m_norm.data(), n, m_q.data(), m_quantized, m_pool);
-        layer.k.multiply(m_norm.data(), n, m_k.data(), m_quantized, m_pool);
-        layer.v.multiply(m_norm.data(), n, m_v.data(), m_quantized, m_pool);
+        const WeightMatrix::Product qkv[] = {{&layer.q, m_q.data()}, {&layer.k, m_k.data()}, {&layer.v, m_v.data()}};
+        WeightMatrix::multiplyAll(qkv, m_norm.data(), n, m_quantized, m_pool);
         for (uint32_t t = 0; t < n; ++t) {
             m_rope.apply(m_q.data() + t * qDim, c.heads, m_position + t);
             m_rope.apply(m_k.data() + t * kvDim, c.kvHeads, m_position + t);
@@ -160,8 +155,8 @@ void LlamaContext::evalBatch(const int32_t *tokens, uint32_t n)
         for (uint32_t t = 0; t < n; ++t) {
             ops::rmsNorm(m_x.data() + t * dim, layer.ffnNorm.data(), m_norm.data() + t * dim, dim, c.rmsEps);
         }
-        layer.gate.multiply(m_norm.data(), n, m_gate.data(), m_quantized, m_pool);
-        layer.up.multiply(m_norm.data(), n, m_up.data(), m_quantized, m_pool);
+        const WeightMatrix::Product gateUp[] = {{&layer.gate, m_gate.data()}, {&layer.up, m_up.data()}};
+        WeightMatrix::multiplyAll(gateUp, m_norm.data(), n, m_quantized, m_pool);
         for (uint32_t t = 0; t < n; ++t) {
             ops::swiglu(m_gate.data() + t * ff, m_up.data() + t * ff, ff);
         }
@@ -188,39 +183,54 @@ void LlamaContext::attention(uint32_t layer, uint32_t n)
     const uint32_t positions = m_position + n;
     const float scale = 1.0f / std::sqrt(float(headDim));
 
-    // The keys and values of every position so far, this batch's included, decoded once for all heads, so
-    // the batch reads exactly what later single-token steps will read.
-    m_pool.parallelFor(positions, [&](size_t begin, size_t end) {
-        m_cache.load(layer, uint32_t(begin), uint32_t(end), m_cachedKeys.data() + begin * kvDim, m_cachedValues.data() + begin * kvDim);
-    });
+    // F16 and F32 caches are read in place by the type's dot product kernel. A Q8_0 cache is first decoded to
+    // float, every position so far at once for all heads, so a batch reads what later single steps will read.
+    const GgmlType type = m_cache.type();
+    const bool inPlace = type == GgmlType::F16 || type == GgmlType::F32;
+    const uint8_t *keys = m_cache.keys(layer);
+    const uint8_t *values = m_cache.values(layer);
+    size_t rowBytes = m_cache.rowStride();
+    const GgmlType rowType = inPlace ? type : GgmlType::F32;
+    if (!inPlace) {
+        m_pool.parallelFor(positions, [&](size_t begin, size_t end) {
+            m_cache.load(layer, uint32_t(begin), uint32_t(end), m_cachedKeys.data() + begin * kvDim, m_cachedValues.data() + begin * kvDim);
+        });
+        keys = reinterpret_cast<const uint8_t *>(m_cachedKeys.data());
+        values = reinterpret_cast<const uint8_t *>(m_cachedValues.data());
+        rowBytes = kvDim * sizeof(float);
+    }
+    const TypeTraits *rowTraits = typeTraits(rowType);
+    const size_t elementBytes = rowType == GgmlType::F16 ? 2 : 4;
 
     // llama.cpp multiplies an F16 cache in F16: the query and the attention weights are rounded to F16 on the
-    // way in. Doing the same keeps the default configuration's logits within 1e-3 of llama.cpp's (not rounding
-    // is more exact, but differs by up to 1e-2 on stories260K). F32 and Q8_0 caches are used in float.
-    const bool halfInputs = m_cache.type() == GgmlType::F16;
-    const auto round = [halfInputs](float v) {
-        return halfInputs ? halfToFloat(floatToHalf(v)) : v;
-    };
+    // way in (the query by converting it to the cache type). Doing the same keeps the default configuration's
+    // logits within 1e-3 of llama.cpp's (not rounding is more exact, but differs by up to 1e-2 on stories260K).
+    const bool halfInputs = type == GgmlType::F16;
+    const quant::VectorKernels &vector = quant::vectorKernels();
 
     m_pool.parallelFor(size_t(n) * c.heads, [&](size_t begin, size_t end) {
         std::vector<float> scores(positions);
-        std::vector<float> q(headDim);
+        std::vector<uint8_t> q(headDim * elementBytes);
         for (size_t item = begin; item < end; ++item) {
             const size_t t = item / c.heads;
             const uint32_t h = uint32_t(item % c.heads);
-            const size_t kvOffset = size_t(h / group) * headDim;
-            const float *query = m_q.data() + t * qDim + size_t(h) * headDim;
-            std::transform(query, query + headDim, q.begin(), round);
+            const size_t kvOffset = size_t(h / group) * headDim * elementBytes;
+            rowTraits->quantizeRow(m_q.data() + t * qDim + size_t(h) * headDim, q.data(), headDim);
             // Causal: token t sees the cached positions and the batch up to itself.
             const uint32_t visible = m_position + uint32_t(t) + 1;
             for (uint32_t p = 0; p < visible; ++p) {
-                scores[p] = dot(q.data(), m_cachedKeys.data() + p * kvDim + kvOffset, headDim) * scale;
+                scores[p] = rowTraits->vecDot(headDim, q.data(), keys + p * rowBytes + kvOffset) * scale;
             }
             ops::softmax(scores.data(), visible);
             float *out = m_attn.data() + t * qDim + size_t(h) * headDim;
             std::fill(out, out + headDim, 0.0f);
             for (uint32_t p = 0; p < visible; ++p) {
-                ops::addScaled(out, m_cachedValues.data() + p * kvDim + kvOffset, round(scores[p]), headDim);
+                const uint8_t *value = values + p * rowBytes + kvOffset;
+                if (halfInputs) {
+                    vector.addScaledF16(out, value, halfToFloat(floatToHalf(scores[p])), headDim);
+                } else {
+                    ops::addScaled(out, reinterpret_cast<const float *>(value), scores[p], headDim);
+                }
             }
         }
     });

@@ -6,6 +6,8 @@
 #include "util/Error.h"
 #include "util/ThreadPool.h"
 
+#include <algorithm>
+
 namespace hearth
 {
 
@@ -40,22 +42,80 @@ void WeightMatrix::row(uint64_t r, float *dst) const
 
 void WeightMatrix::multiply(const float *x, size_t nTokens, float *out, std::vector<uint8_t> &scratch, ThreadPool &pool) const
 {
-    if (scratch.size() < nTokens * m_dotRowBytes) {
-        scratch.resize(nTokens * m_dotRowBytes);
+    const Product product{this, out};
+    multiplyAll({&product, 1}, x, nTokens, scratch, pool);
+}
+
+void WeightMatrix::multiplyRows(const uint8_t *quantized, size_t nTokens, size_t begin, size_t end, float *out) const
+{
+    const uint8_t *w = m_data + begin * m_rowBytes;
+    if (nTokens > 1 && m_traits->gemm) {
+        m_traits->gemm(int64_t(m_cols), w, m_rowBytes, end - begin, quantized, m_dotRowBytes, nTokens, out + begin, m_rows);
+        return;
+    }
+    // Each weight row is loaded once and dotted with every token while it is in cache.
+    for (size_t r = begin; r < end; ++r, w += m_rowBytes) {
+        for (size_t t = 0; t < nTokens; ++t) {
+            out[t * m_rows + r] = m_traits->vecDot(int64_t(m_cols), w, quantized + t * m_dotRowBytes);
+        }
+    }
+}
+
+void WeightMatrix::multiplyAll(std::span<const Product> products, const float *x, size_t nTokens, std::vector<uint8_t> &scratch,
+                               ThreadPool &pool)
+{
+    // Where each product's quantized input lives in scratch: shared by the products of the same activation type.
+    constexpr size_t maxProducts = 4;
+    size_t inputOffset[maxProducts];
+    size_t bytes = 0;
+    size_t totalRows = 0;
+    if (products.size() > maxProducts) {
+        throw Error("WeightMatrix::multiplyAll: too many products");
+    }
+    for (size_t i = 0; i < products.size(); ++i) {
+        const WeightMatrix &m = *products[i].matrix;
+        inputOffset[i] = bytes;
+        for (size_t j = 0; j < i; ++j) {
+            if (products[j].matrix->m_dotTraits == m.m_dotTraits) {
+                inputOffset[i] = inputOffset[j];
+                break;
+            }
+        }
+        if (inputOffset[i] == bytes) {
+            bytes += nTokens * m.m_dotRowBytes;
+        }
+        totalRows += m.m_rows;
+    }
+    if (scratch.size() < bytes) {
+        scratch.resize(bytes);
     }
     uint8_t *quantized = scratch.data();
     pool.parallelFor(nTokens, [&](size_t begin, size_t end) {
-        for (size_t t = begin; t < end; ++t) {
-            m_dotTraits->fromFloat(x + t * m_cols, quantized + t * m_dotRowBytes, int64_t(m_cols));
+        for (size_t i = 0; i < products.size(); ++i) {
+            const WeightMatrix &m = *products[i].matrix;
+            const bool first = std::none_of(products.begin(), products.begin() + ptrdiff_t(i), [&](const Product &p) {
+                return p.matrix->m_dotTraits == m.m_dotTraits;
+            });
+            if (!first) {
+                continue;
+            }
+            for (size_t t = begin; t < end; ++t) {
+                m.m_dotTraits->quantizeRow(x + t * m.m_cols, quantized + inputOffset[i] + t * m.m_dotRowBytes, int64_t(m.m_cols));
+            }
         }
     });
-    pool.parallelFor(m_rows, [&](size_t begin, size_t end) {
-        // Each weight row is loaded once and dotted with every token while it is in cache.
-        for (size_t r = begin; r < end; ++r) {
-            const uint8_t *w = m_data + r * m_rowBytes;
-            for (size_t t = 0; t < nTokens; ++t) {
-                out[t * m_rows + r] = m_traits->vecDot(int64_t(m_cols), w, quantized + t * m_dotRowBytes);
+    // The rows of all products as one range; a thread's share may span several matrices.
+    pool.parallelFor(totalRows, [&](size_t begin, size_t end) {
+        size_t first = 0;
+        for (size_t i = 0; i < products.size() && begin < end; ++i) {
+            const WeightMatrix &m = *products[i].matrix;
+            const size_t last = first + m.m_rows;
+            if (begin < last) {
+                const size_t stop = std::min(end, last);
+                m.multiplyRows(quantized + inputOffset[i], nTokens, begin - first, stop - first, products[i].out);
+                begin = stop;
             }
+            first = last;
         }
     });
 }

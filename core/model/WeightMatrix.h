@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,12 @@ public:
         return m_cols;
     }
 
+    // The bytes of the whole matrix in the file: what one token's multiply() reads.
+    uint64_t bytes() const
+    {
+        return m_rows * m_rowBytes;
+    }
+
     // Decodes row r into cols() floats (embedding lookups).
     void row(uint64_t r, float *dst) const;
 
@@ -37,7 +44,21 @@ public:
     // the type's vecDot. Rows are split over the pool's threads; `scratch` holds the quantized activations.
     void multiply(const float *x, size_t nTokens, float *out, std::vector<uint8_t> &scratch, ThreadPool &pool) const;
 
+    // One matrix of a multiplyAll(): out receives nTokens rows of matrix->rows() floats, as multiply() does.
+    struct Product {
+        const WeightMatrix *matrix;
+        float *out;
+    };
+    // Several matrices with the same cols() applied to the same input (Q, K and V; gate and up): the input is
+    // quantized once per activation type and the rows of all of them are split over the threads in one go,
+    // which saves a thread hand-over and balances the work better than one matrix at a time.
+    static void multiplyAll(std::span<const Product> products, const float *x, size_t nTokens, std::vector<uint8_t> &scratch,
+                            ThreadPool &pool);
+
 private:
+    // Rows [begin, end) times the quantized activations of nTokens tokens.
+    void multiplyRows(const uint8_t *quantized, size_t nTokens, size_t begin, size_t end, float *out) const;
+
     const uint8_t *m_data = nullptr;
     const TypeTraits *m_traits = nullptr;
     const TypeTraits *m_dotTraits = nullptr; // of the vecDotType

@@ -2,11 +2,16 @@
 #include "quant/TypeTraits.h"
 
 #include "quant/Blocks.h"
+#include "quant/Half.h"
 #include "quant/ReferenceKernels.h"
+#include "quant/kernels/Kernels.h"
 #include "util/CheckedMath.h"
 #include "util/Error.h"
 
 #include <array>
+#include <cstring>
+#include <optional>
+#include <vector>
 #include <string>
 
 namespace hearth
@@ -35,14 +40,91 @@ constexpr std::array kTraits{
 };
 }
 
-const TypeTraits *typeTraits(GgmlType type)
+namespace
 {
-    for (const auto &traits : kTraits) {
+using Table = std::array<TypeTraits, kTraits.size()>;
+
+void addScaledF16(float *y, const void *x, float a, int64_t n)
+{
+    const auto *h = static_cast<const uint8_t *>(x);
+    for (int64_t i = 0; i < n; ++i) {
+        uint16_t bits;
+        std::memcpy(&bits, h + 2 * i, 2);
+        y[i] += a * halfToFloat(bits);
+    }
+}
+
+struct PathKernels {
+    Table table = kTraits;
+    VectorKernels vector{addScaledF16};
+};
+
+PathKernels build(cpu::Path path)
+{
+    PathKernels k;
+    for (TypeTraits &t : k.table) {
+        t.quantizeRow = t.fromFloat;
+    }
+#if defined(__x86_64__)
+    if (path == cpu::Path::Avx2) {
+        avx2::install(k.table, k.vector);
+    } else if (path == cpu::Path::Avx512) {
+        avx512::install(k.table, k.vector);
+    }
+#else
+    (void)path;
+#endif
+    return k;
+}
+
+// Built once, for every path this CPU supports (tests compare them); indexed by cpu::Path.
+const PathKernels *kernelsOf(cpu::Path path)
+{
+    static const std::vector<std::optional<PathKernels>> all = [] {
+        std::vector<std::optional<PathKernels>> v(3);
+        for (const cpu::Path p : cpu::supportedPaths()) {
+            v[size_t(p)] = build(p);
+        }
+        return v;
+    }();
+    const auto &k = all[size_t(path)];
+    return k ? &*k : nullptr;
+}
+}
+
+const TypeTraits *typeTraits(GgmlType type, cpu::Path path)
+{
+    const PathKernels *k = kernelsOf(path);
+    if (!k) {
+        return nullptr;
+    }
+    for (const auto &traits : k->table) {
         if (traits.type == type) {
             return &traits;
         }
     }
     return nullptr;
+}
+
+const TypeTraits *typeTraits(GgmlType type)
+{
+    static const cpu::Path path = cpu::activePath();
+    return typeTraits(type, path);
+}
+
+namespace quant
+{
+const VectorKernels *vectorKernels(cpu::Path path)
+{
+    const PathKernels *k = kernelsOf(path);
+    return k ? &k->vector : nullptr;
+}
+
+const VectorKernels &vectorKernels()
+{
+    static const VectorKernels &active = *vectorKernels(cpu::activePath());
+    return active;
+}
 }
 
 uint64_t rowBytes(GgmlType type, uint64_t n)

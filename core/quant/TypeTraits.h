@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "cpu/CpuFeatures.h"
 #include "quant/GgmlType.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -28,10 +30,23 @@ struct TypeTraits {
     // Dot product of n elements: x of this type, y of vecDotType.
     float (*vecDot)(int64_t n, const void *x, const void *y);
     GgmlType vecDotType;
+
+    // The entries below, vecDot and toFloat are per CPU path (cpu::Path): typeTraits() gives the table of the
+    // path chosen at start-up, with SIMD kernels where the path has them and the scalar reference elsewhere.
+
+    // Quantizes activations to this type (as some weight type's vecDotType): the same bytes as fromFloat
+    // (NaN inputs aside), faster.
+    void (*quantizeRow)(const float *src, void *dst, int64_t n) = nullptr;
+    // Prefill: many weight rows times many activation rows, register-blocked; nullptr where the path has none.
+    // out[t * outStride + r] = vecDot(n, x + r * xStride, y + t * yStride) for r < rows, t < tokens.
+    void (*gemm)(int64_t n, const void *x, size_t xStride, size_t rows, const void *y, size_t yStride, size_t tokens,
+                 float *out, size_t outStride) = nullptr;
 };
 
-// nullptr for types the engine cannot compute with.
+// The table of cpu::activePath(); nullptr for types the engine cannot compute with.
 const TypeTraits *typeTraits(GgmlType type);
+// The table of one path (tests and benchmarks compare them); nullptr also for a path this CPU cannot run.
+const TypeTraits *typeTraits(GgmlType type, cpu::Path path);
 
 // Bytes of n elements of `type`; throws hearth::Error when n is not a multiple of the block size.
 uint64_t rowBytes(GgmlType type, uint64_t n);

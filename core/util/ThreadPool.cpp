@@ -2,10 +2,51 @@
 #include "util/ThreadPool.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 namespace hearth
 {
+
+namespace
+{
+void cpuRelax()
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+}
+
+// Long enough to bridge the gaps between the loops of one token (norms, RoPE: a few microseconds), short
+// enough that a pool waiting for the user's next message sleeps.
+constexpr auto spinTime = std::chrono::microseconds(200);
+
+// Returns the value of `a` once it differs from `old`: spinning first, then sleeping in the kernel.
+template<typename T>
+T waitForChange(const std::atomic<T> &a, T old)
+{
+    const auto deadline = std::chrono::steady_clock::now() + spinTime;
+    for (unsigned i = 1;; ++i) {
+        const T value = a.load(std::memory_order_acquire);
+        if (value != old) {
+            return value;
+        }
+        cpuRelax();
+        if (i % 64 == 0 && std::chrono::steady_clock::now() > deadline) {
+            break;
+        }
+    }
+    for (;;) {
+        a.wait(old, std::memory_order_acquire);
+        const T value = a.load(std::memory_order_acquire);
+        if (value != old) {
+            return value;
+        }
+    }
+}
+}
 
 ThreadPool::ThreadPool(unsigned threads)
 {
@@ -22,11 +63,9 @@ ThreadPool::ThreadPool(unsigned threads)
 
 ThreadPool::~ThreadPool()
 {
-    {
-        std::lock_guard lock(m_mutex);
-        m_stop = true;
-    }
-    m_wake.notify_all();
+    m_stop = true;
+    m_generation.fetch_add(1, std::memory_order_release);
+    m_generation.notify_all();
     for (auto &worker : m_workers) {
         worker.join();
     }
@@ -43,7 +82,7 @@ void ThreadPool::runChunk(unsigned index) noexcept
     try {
         (*m_fn)(begin, end);
     } catch (...) {
-        std::lock_guard lock(m_mutex);
+        std::lock_guard lock(m_errorMutex);
         if (!m_error) {
             m_error = std::current_exception();
         }
@@ -52,24 +91,15 @@ void ThreadPool::runChunk(unsigned index) noexcept
 
 void ThreadPool::workerLoop(unsigned index)
 {
-    unsigned long seen = 0;
+    uint32_t seen = 0;
     for (;;) {
-        {
-            std::unique_lock lock(m_mutex);
-            m_wake.wait(lock, [&] {
-                return m_stop || m_generation != seen;
-            });
-            if (m_stop) {
-                return;
-            }
-            seen = m_generation;
+        seen = waitForChange(m_generation, seen);
+        if (m_stop) {
+            return;
         }
         runChunk(index);
-        {
-            std::lock_guard lock(m_mutex);
-            if (--m_pending == 0) {
-                m_done.notify_one();
-            }
+        if (m_pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            m_pending.notify_one();
         }
     }
 }
@@ -83,21 +113,17 @@ void ThreadPool::parallelFor(size_t n, const std::function<void(size_t, size_t)>
         fn(0, n);
         return;
     }
-    {
-        std::lock_guard lock(m_mutex);
-        m_fn = &fn;
-        m_n = n;
-        m_chunks = size();
-        m_pending = unsigned(m_workers.size());
-        m_error = nullptr;
-        ++m_generation;
-    }
-    m_wake.notify_all();
+    m_fn = &fn;
+    m_n = n;
+    m_chunks = size();
+    m_error = nullptr;
+    m_pending.store(unsigned(m_workers.size()), std::memory_order_relaxed);
+    m_generation.fetch_add(1, std::memory_order_release);
+    m_generation.notify_all();
     runChunk(0);
-    std::unique_lock lock(m_mutex);
-    m_done.wait(lock, [&] {
-        return m_pending == 0;
-    });
+    for (unsigned pending = m_pending.load(std::memory_order_acquire); pending != 0;) {
+        pending = waitForChange(m_pending, pending);
+    }
     m_fn = nullptr;
     if (m_error) {
         std::rethrow_exception(std::exchange(m_error, nullptr));

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -14,6 +15,9 @@ namespace hearth
 
 // A fixed set of worker threads that split loops with the calling thread. One parallelFor() at a time:
 // it is meant to be owned by one inference context, not shared between threads.
+// A token's evaluation runs hundreds of short loops back to back, so the hand-over must take microseconds:
+// idle workers and the waiting caller spin for a short while before they sleep (on a futex, through
+// std::atomic::wait), and a sleeping pool costs no CPU.
 class ThreadPool
 {
 public:
@@ -37,17 +41,15 @@ private:
     void runChunk(unsigned index) noexcept;
 
     std::vector<std::thread> m_workers;
-    std::mutex m_mutex;
-    std::condition_variable m_wake;
-    std::condition_variable m_done;
-    // The job being run, published under m_mutex with a new generation number.
+    // The job being run, published by a release increment of m_generation.
     const std::function<void(size_t, size_t)> *m_fn = nullptr;
     size_t m_n = 0;
     unsigned m_chunks = 0;
-    unsigned long m_generation = 0;
-    unsigned m_pending = 0;
-    std::exception_ptr m_error;
     bool m_stop = false;
+    std::atomic<uint32_t> m_generation = 0;
+    std::atomic<unsigned> m_pending = 0; // workers still running the current job
+    std::mutex m_errorMutex;
+    std::exception_ptr m_error;
 };
 
 } // namespace hearth

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The SIMD kernels of every CPU path this machine runs, checked against the scalar reference kernels: dot
+// products of every weight type against its activation type, activation quantisation (same bytes), F16
+// decoding and the vector helpers.
+#include "cpu/CpuFeatures.h"
+#include "quant/Blocks.h"
+#include "quant/Half.h"
+#include "quant/ReferenceKernels.h"
+#include "quant/TypeTraits.h"
+#include "quant/kernels/Kernels.h"
+
+#include <QTest>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+using namespace hearth;
+
+Q_DECLARE_METATYPE(hearth::GgmlType)
+Q_DECLARE_METATYPE(hearth::cpu::Path)
+
+namespace
+{
+std::vector<float> gaussian(size_t n, uint32_t seed, float sd = 1.0f)
+{
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(0.0f, sd);
+    std::vector<float> v(n);
+    for (float &x : v) {
+        x = dist(rng);
+    }
+    return v;
+}
+
+void putHalf(uint8_t *p, float v)
+{
+    const uint16_t h = floatToHalf(v);
+    std::memcpy(p, &h, 2);
+}
+
+// n elements of `type` with every bit of the levels and packed scales random (all bit patterns are valid
+// levels), and the float scales set to sane random values: covers level and scale extremes that a quantizer
+// rarely produces (Q8_0 -128, Q6_K 0 and 63, 6-bit scales of 63).
+std::vector<uint8_t> randomWeights(GgmlType type, int64_t n, uint32_t seed)
+{
+    const TypeTraits *ref = typeTraits(type, cpu::Path::Scalar);
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> scale(0.001f, 0.05f);
+    if (ref->blockSize == 1) {
+        std::vector<uint8_t> out(rowBytes(type, uint64_t(n)));
+        const auto values = gaussian(size_t(n), seed);
+        ref->fromFloat(values.data(), out.data(), n);
+        return out;
+    }
+    std::vector<uint8_t> out(rowBytes(type, uint64_t(n)));
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (uint8_t &b : out) {
+        b = uint8_t(byte(rng));
+    }
+    for (int64_t i = 0; i < n / ref->blockSize; ++i) {
+        uint8_t *block = out.data() + i * ref->blockBytes;
+        switch (type) {
+        case GgmlType::Q4_0:
+        case GgmlType::Q8_0:
+            putHalf(block, scale(rng));
+            break;
+        case GgmlType::Q8_K: {
+            const float d = scale(rng);
+            std::memcpy(block, &d, 4);
+            break;
+        }
+        case GgmlType::Q4_K:
+        case GgmlType::Q5_K:
+            putHalf(block, scale(rng));
+            putHalf(block + 2, scale(rng));
+            break;
+        case GgmlType::Q6_K:
+            putHalf(block + offsetof(BlockQ6_K, d), scale(rng));
+            break;
+        default:
+            qFatal("no random layout for this type");
+        }
+    }
+    return out;
+}
+
+// Values that round exactly half-way when quantized: 127 fixes Q8_0's d (and Q8_K's scale) at 1, so
+// every x + 0.5 is a tie (roundf and round-to-even differ there).
+std::vector<float> withTies(size_t n)
+{
+    auto v = gaussian(n, 99, 20.0f);
+    for (size_t b = 0; b + 32 <= n; b += 64) {
+        v[b] = -127.0f;
+        for (size_t j = 1; j < 32; ++j) {
+            v[b + j] = float(int(j) - 16) + 0.5f;
+        }
+    }
+    return v;
+}
+
+QList<cpu::Path> fastPaths()
+{
+    QList<cpu::Path> paths;
+    for (const cpu::Path p : cpu::supportedPaths()) {
+        if (p != cpu::Path::Scalar) {
+            paths.append(p);
+        }
+    }
+    return paths;
+}
+}
+
+class KernelTest : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void pathSelection()
+    {
+        QCOMPARE(cpu::supportedPaths().front(), cpu::Path::Scalar);
+        QVERIFY(cpu::isSupported(cpu::activePath()));
+        QCOMPARE(cpu::parsePath("AVX512"), std::optional(cpu::Path::Avx512));
+        QCOMPARE(cpu::parsePath("neon"), std::nullopt);
+        // The active table is the active path's.
+        QCOMPARE(typeTraits(GgmlType::Q8_0), typeTraits(GgmlType::Q8_0, cpu::activePath()));
+    }
+
+    void vecDotMatchesReference_data()
+    {
+        QTest::addColumn<cpu::Path>("path");
+        QTest::addColumn<GgmlType>("type");
+        QTest::addColumn<int64_t>("n");
+        for (const cpu::Path path : fastPaths()) {
+            for (const GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q8_0,
+                                        GgmlType::Q8_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+                const int64_t block = typeTraits(type)->blockSize;
+                // An odd number of blocks and, for the float types, a tail shorter than a vector.
+                for (const int64_t n : {block == 1 ? int64_t(803) : 25 * block, block == 1 ? int64_t(5) : block}) {
+                    QTest::addRow("%s %s n=%lld", cpu::pathName(path).data(), ggmlTypeName(type).data(), (long long)n)
+                        << path << type << n;
+                }
+            }
+        }
+        if (fastPaths().isEmpty()) {
+            QTest::addRow("none") << cpu::Path::Scalar << GgmlType::F32 << int64_t(0);
+        }
+    }
+
+    void vecDotMatchesReference()
+    {
+        QFETCH(cpu::Path, path);
+        QFETCH(GgmlType, type);
+        QFETCH(int64_t, n);
+        if (n == 0) {
+            QSKIP("this CPU has no SIMD path");
+        }
+        const TypeTraits *ref = typeTraits(type, cpu::Path::Scalar);
+        const TypeTraits *fast = typeTraits(type, path);
+        const TypeTraits *dotRef = typeTraits(ref->vecDotType, cpu::Path::Scalar);
+        QVERIFY(fast && fast->vecDot != ref->vecDot); // the path really has a kernel of its own
+
+        for (uint32_t seed = 1; seed <= 4; ++seed) {
+            const auto x = randomWeights(type, n, seed);
+            const auto activations = gaussian(size_t(n), seed + 50);
+            std::vector<uint8_t> y(rowBytes(ref->vecDotType, uint64_t(n)));
+            dotRef->fromFloat(activations.data(), y.data(), n);
+
+            // The integer parts of the quantized dot products are exact on every path; only the order in which
+            // the float per-block (or per-element) terms are summed differs. Each order's rounding error is at
+            // most (terms) * eps * sum|x_i y_i|: below 1e-5 of that sum for these sizes, 1e-4 leaves room.
+            std::vector<float> xf(static_cast<size_t>(n));
+            std::vector<float> yf(static_cast<size_t>(n));
+            ref->toFloat(x.data(), xf.data(), n);
+            dotRef->toFloat(y.data(), yf.data(), n);
+            double magnitude = 0;
+            for (int64_t i = 0; i < n; ++i) {
+                magnitude += std::fabs(double(xf[size_t(i)]) * double(yf[size_t(i)]));
+            }
+            // Unaligned on purpose: blocks in a GGUF file need not be aligned.
+            std::vector<uint8_t> xu(x.size() + 1);
+            std::memcpy(xu.data() + 1, x.data(), x.size());
+            const float expected = ref->vecDot(n, x.data(), y.data());
+            const float actual = fast->vecDot(n, xu.data() + 1, y.data());
+            QVERIFY2(std::fabs(double(actual) - double(expected)) <= 1e-4 * magnitude + 1e-6,
+                     qPrintable(QStringLiteral("seed %1: %2 vs reference %3").arg(seed).arg(double(actual), 0, 'g', 9).arg(double(expected), 0, 'g', 9)));
+        }
+    }
+
+    void gemmMatchesVecDot_data()
+    {
+        QTest::addColumn<cpu::Path>("path");
+        QTest::addColumn<GgmlType>("type");
+        for (const cpu::Path path : fastPaths()) {
+            for (const GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q6_K}) {
+                if (typeTraits(type, path)->gemm) {
+                    QTest::addRow("%s %s", cpu::pathName(path).data(), ggmlTypeName(type).data()) << path << type;
+                }
+            }
+        }
+        if (fastPaths().isEmpty()) {
+            QTest::addRow("none") << cpu::Path::Scalar << GgmlType::F32;
+        }
+    }
+
+    // The register-blocked product against one vecDot per (row, token) of the same path: the same integer
+    // sums in the same order, so equal up to the float summation order of the per-block terms (see above).
+    void gemmMatchesVecDot()
+    {
+        QFETCH(cpu::Path, path);
+        QFETCH(GgmlType, type);
+        if (path == cpu::Path::Scalar) {
+            QSKIP("this CPU has no SIMD path");
+        }
+        const TypeTraits *fast = typeTraits(type, path);
+        const TypeTraits *dot = typeTraits(fast->vecDotType, path);
+        const int64_t n = 2 * QK_K;
+        // Odd sizes: every edge tile shape is used.
+        const size_t rows = 11;
+        const size_t tokens = 7;
+        const size_t xStride = rowBytes(type, uint64_t(n));
+        const size_t yStride = rowBytes(fast->vecDotType, uint64_t(n));
+        std::vector<uint8_t> x;
+        for (size_t r = 0; r < rows; ++r) {
+            const auto row = randomWeights(type, n, uint32_t(r + 1));
+            x.insert(x.end(), row.begin(), row.end());
+        }
+        std::vector<uint8_t> y(tokens * yStride);
+        for (size_t t = 0; t < tokens; ++t) {
+            dot->quantizeRow(gaussian(size_t(n), uint32_t(100 + t)).data(), y.data() + t * yStride, n);
+        }
+        const size_t outStride = rows + 3; // out is a slice of a wider matrix
+        std::vector<float> out(tokens * outStride, -1.0f);
+        fast->gemm(n, x.data(), xStride, rows, y.data(), yStride, tokens, out.data(), outStride);
+        for (size_t t = 0; t < tokens; ++t) {
+            for (size_t r = 0; r < outStride; ++r) {
+                const float actual = out[t * outStride + r];
+                if (r >= rows) {
+                    QCOMPARE(actual, -1.0f); // untouched
+                    continue;
+                }
+                const float expected = fast->vecDot(n, x.data() + r * xStride, y.data() + t * yStride);
+                QVERIFY2(std::fabs(actual - expected) <= 1e-5f * std::fabs(expected) + 1e-4f,
+                         qPrintable(QStringLiteral("row %1 token %2: %3 vs %4").arg(r).arg(t).arg(double(actual)).arg(double(expected))));
+            }
+        }
+    }
+
+    void quantizeRowMatchesFromFloat_data()
+    {
+        QTest::addColumn<cpu::Path>("path");
+        QTest::addColumn<GgmlType>("type");
+        for (const cpu::Path path : fastPaths()) {
+            for (const GgmlType type : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q8_K}) {
+                QTest::addRow("%s %s", cpu::pathName(path).data(), ggmlTypeName(type).data()) << path << type;
+            }
+        }
+        if (fastPaths().isEmpty()) {
+            QTest::addRow("none") << cpu::Path::Scalar << GgmlType::F32;
+        }
+    }
+
+    void quantizeRowMatchesFromFloat()
+    {
+        QFETCH(cpu::Path, path);
+        QFETCH(GgmlType, type);
+        if (path == cpu::Path::Scalar) {
+            QSKIP("this CPU has no SIMD path");
+        }
+        const TypeTraits *ref = typeTraits(type, cpu::Path::Scalar);
+        const TypeTraits *fast = typeTraits(type, path);
+        QVERIFY(fast->quantizeRow != ref->fromFloat);
+        const int64_t n = 4 * QK_K + (ref->blockSize == 1 ? 3 : 0);
+        std::vector<std::vector<float>> inputs{gaussian(size_t(n), 7), gaussian(size_t(n), 8, 1e-6f), withTies(size_t(n)),
+                                               std::vector<float>(size_t(n), 0.0f)};
+        for (const auto &input : inputs) {
+            std::vector<uint8_t> expected(rowBytes(type, uint64_t(n)));
+            std::vector<uint8_t> actual(expected.size(), 0xcd);
+            ref->fromFloat(input.data(), expected.data(), n);
+            fast->quantizeRow(input.data(), actual.data(), n);
+            QCOMPARE(actual, expected);
+        }
+    }
+
+    void toFloatF16MatchesReference()
+    {
+        for (const cpu::Path path : fastPaths()) {
+            // Every half bit pattern, NaN payloads, infinities and subnormals included.
+            std::vector<uint16_t> all(65536 + 3);
+            for (size_t i = 0; i < all.size(); ++i) {
+                all[i] = uint16_t(i);
+            }
+            std::vector<float> expected(all.size());
+            std::vector<float> actual(all.size());
+            quant::toFloatF16(all.data(), expected.data(), int64_t(all.size()));
+            typeTraits(GgmlType::F16, path)->toFloat(all.data(), actual.data(), int64_t(all.size()));
+            for (size_t i = 0; i < all.size(); ++i) {
+                // The hardware converter quiets signalling NaNs; any NaN is as good as another here.
+                if (std::isnan(expected[i])) {
+                    QVERIFY(std::isnan(actual[i]));
+                } else {
+                    QVERIFY2(std::memcmp(&expected[i], &actual[i], sizeof(float)) == 0, qPrintable(QString::number(all[i], 16)));
+                }
+            }
+        }
+    }
+
+    void addScaledF16MatchesReference()
+    {
+        const int64_t n = 67;
+        const auto values = gaussian(size_t(n), 3);
+        std::vector<uint16_t> x(static_cast<size_t>(n));
+        quant::fromFloatF16(values.data(), x.data(), n);
+        const auto start = gaussian(size_t(n), 4);
+        auto expected = start;
+        quant::vectorKernels(cpu::Path::Scalar)->addScaledF16(expected.data(), x.data(), 0.37f, n);
+        for (int64_t i = 0; i < n; ++i) { // the scalar helper itself, against the definition
+            QCOMPARE(expected[size_t(i)], start[size_t(i)] + 0.37f * halfToFloat(x[size_t(i)]));
+        }
+        for (const cpu::Path path : fastPaths()) {
+            auto actual = start;
+            quant::vectorKernels(path)->addScaledF16(actual.data(), x.data(), 0.37f, n);
+            for (int64_t i = 0; i < n; ++i) { // one fused multiply-add: within one rounding of the two-step result
+                QVERIFY(std::fabs(actual[size_t(i)] - expected[size_t(i)]) <= 1e-6f * std::fabs(expected[size_t(i)]) + 1e-7f);
+            }
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(KernelTest)
+#include "KernelTest.moc"
