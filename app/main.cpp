@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "App.h"
+#include "TestScript.h"
 #include "WindowCapture.h"
 
 #include <KAboutData>
@@ -57,7 +58,10 @@ int main(int argc, char *argv[])
     const QCommandLineOption pageOption(u"page"_s,
                                         i18n("Start on <page>: chats, models, quantize, settings or about."),
                                         i18n("page"));
-    parser.addOptions({modelOption, screenshotOption, pageOption});
+    const QCommandLineOption testScriptOption(u"test-script"_s,
+                                              i18n("Run the commands in <file> against the window (for automated tests)."),
+                                              i18n("file"));
+    parser.addOptions({modelOption, screenshotOption, pageOption, testScriptOption});
     about.setupCommandLine(&parser);
     parser.process(app);
     about.processCommandLine(&parser);
@@ -88,6 +92,13 @@ int main(int argc, char *argv[])
         }
     }
 
+    if (parser.isSet(testScriptOption)) {
+        auto *script = TestScript::fromFile(window, parser.value(testScriptOption), &app);
+        if (!script) {
+            return 1;
+        }
+        script->start();
+    }
     if (parser.isSet(screenshotOption)) {
         // Let page transitions and icon loading settle before the picture.
         QTimer::singleShot(1000, window, [window, path = parser.value(screenshotOption)] {

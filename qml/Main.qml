@@ -2,6 +2,7 @@
 import QtQuick
 import QtQuick.Controls as QQC2
 import org.kde.kirigami as Kirigami
+import org.hearthapp.hearth
 
 Kirigami.ApplicationWindow {
     id: root
@@ -26,6 +27,26 @@ Kirigami.ApplicationWindow {
             }
         }
         return false;
+    }
+
+    // The chats page, shown (it is created on first use and kept).
+    function chatsPage(): var {
+        showPage("chats");
+        return pool.pageForUrl(Qt.resolvedUrl("pages/ChatsPage.qml"));
+    }
+
+    Shortcut {
+        sequence: StandardKey.New
+        onActivated: root.chatsPage().newChat()
+    }
+    Shortcut {
+        sequence: StandardKey.Find
+        onActivated: root.chatsPage().focusSearch()
+    }
+    Shortcut {
+        sequence: "Escape"
+        enabled: ChatController.generating
+        onActivated: ChatController.stop()
     }
 
     globalDrawer: Kirigami.GlobalDrawer {

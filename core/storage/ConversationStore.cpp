@@ -3,6 +3,7 @@
 
 #include "hearthstorage_logging.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -109,7 +110,8 @@ ConversationStore::ConversationStore()
 
 ConversationStore::~ConversationStore()
 {
-    if (QSqlDatabase::contains(m_connection)) {
+    // An application-wide store may outlive QCoreApplication; SQLite has written everything by then.
+    if (QCoreApplication::instance() && QSqlDatabase::contains(m_connection)) {
         QSqlDatabase::database(m_connection, false).close();
         QSqlDatabase::removeDatabase(m_connection);
     }

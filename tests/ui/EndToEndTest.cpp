@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The real app, twice, offscreen, in a private home: load stories260K, chat "Once upon a time" at temperature 0
+// and check the streamed reply against an independent greedy decode; then start again and find the
+// conversation on disk and by search.
+//
+// The independent decode is a plain argmax loop over LlamaContext, itself checked first against llama.cpp's
+// greedy continuation of the raw prompt (../shared/reference). The app sends the prompt its chat template
+// renders (stories260K has none: ChatML), so the loop decodes that same prompt.
+#include "TestData.h"
+#include "chat/ChatTemplate.h"
+#include "chat/HistoryTrimmer.h"
+#include "chat/ModelChatTemplate.h"
+#include "model/LlamaContext.h"
+#include "model/LlamaModel.h"
+#include "tokenizer/Tokenizer.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace
+{
+constexpr int MaxTokens = 64;
+
+std::vector<int32_t> greedy(hearth::LlamaContext &context, const hearth::Tokenizer &tokenizer, std::span<const int32_t> prompt, bool stopAtEog)
+{
+    std::vector<int32_t> out;
+    std::span<const float> logits = context.eval(prompt);
+    while (int(out.size()) < MaxTokens) {
+        const int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        if (stopAtEog && tokenizer.isEog(next)) {
+            break;
+        }
+        out.push_back(next);
+        logits = context.eval(std::span<const int32_t>(&out.back(), 1));
+    }
+    return out;
+}
+}
+
+class EndToEndTest : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_home;
+
+    // Runs hearth with the commands; returns the "hearth-test: " lines of its output.
+    QStringList runApp(const QStringList &commands)
+    {
+        const QString script = m_home.filePath(u"script.txt"_s);
+        QFile file(script);
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+            return {};
+        }
+        file.write(commands.join(u'\n').toUtf8());
+        file.close();
+
+        QProcess app;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
+        env.insert(u"HOME"_s, m_home.path());
+        env.insert(u"XDG_DATA_HOME"_s, m_home.filePath(u"data"_s));
+        env.insert(u"XDG_CONFIG_HOME"_s, m_home.filePath(u"config"_s));
+        env.insert(u"XDG_CACHE_HOME"_s, m_home.filePath(u"cache"_s));
+        app.setProcessEnvironment(env);
+        app.start(QStringLiteral(HEARTH_APP_PATH), {u"--test-script"_s, script});
+        if (!app.waitForFinished(120000)) {
+            app.kill();
+            app.waitForFinished();
+        }
+        const QString err = QString::fromUtf8(app.readAllStandardError());
+        const QStringList lines = QString::fromUtf8(app.readAllStandardOutput()).split(u'\n', Qt::SkipEmptyParts);
+        if (app.exitStatus() != QProcess::NormalExit || app.exitCode() != 0) {
+            qWarning().noquote() << "hearth failed:" << app.exitCode() << err;
+            return {};
+        }
+        // QML warnings are bugs: the app's own log must have none.
+        if (err.contains(u"qrc:/"_s) || err.contains(u".qml:"_s)) {
+            qWarning().noquote() << "QML warnings:" << err;
+            return {};
+        }
+        QStringList results;
+        for (const QString &line : lines) {
+            if (line.startsWith(u"hearth-test: "_s)) {
+                results.append(line.mid(13));
+            }
+        }
+        return results;
+    }
+
+    static QString value(const QStringList &results, const QString &key)
+    {
+        for (const QString &line : results) {
+            if (line.startsWith(key + u' ')) {
+                return line.mid(key.size() + 1);
+            }
+        }
+        return {};
+    }
+
+    static QString jsonString(const QString &quoted)
+    {
+        return QJsonDocument::fromJson((u'[' + quoted + u']').toUtf8()).array().first().toString();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        HEARTH_REQUIRE_SHARED(u"models/stories260K.gguf"_s);
+        HEARTH_REQUIRE_SHARED(u"reference/stories260K-llamacpp.json"_s);
+        QVERIFY(m_home.isValid());
+    }
+
+    void chatPersistsAndIsFound()
+    {
+        const QString modelPath = TestData::sharedFile(u"models/stories260K.gguf"_s);
+        const auto model = hearth::LlamaModel::load(modelPath.toStdString());
+        const hearth::Tokenizer &tokenizer = model->tokenizer();
+
+        // The greedy loop reproduces llama.cpp on the raw prompt...
+        QFile referenceFile(TestData::sharedFile(u"reference/stories260K-llamacpp.json"_s));
+        QVERIFY(referenceFile.open(QIODevice::ReadOnly));
+        const QJsonObject reference = QJsonDocument::fromJson(referenceFile.readAll()).object()[u"cases"_s].toArray().first().toObject();
+        QCOMPARE(reference[u"prompt"_s].toString(), u"Once upon a time"_s);
+        const std::vector<int32_t> rawPrompt = tokenizer.encode("Once upon a time", true);
+        std::vector<int32_t> expectedIds;
+        for (const QJsonValue &id : reference[u"greedy"_s].toArray()) {
+            expectedIds.push_back(id.toInt());
+        }
+        {
+            hearth::LlamaContext context(*model, {256, 1, hearth::GgmlType::F32});
+            QCOMPARE(greedy(context, tokenizer, rawPrompt, false), expectedIds);
+        }
+        // ...and gives the reply to the chat prompt, decoded as the app would with its default F16 cache.
+        const hearth::ModelChatTemplate modelTemplate = hearth::ModelChatTemplate::read(model->file());
+        const hearth::ChatTemplate chatTemplate = hearth::ChatTemplate::select(modelTemplate.jinja, modelTemplate.bosToken, modelTemplate.eosToken);
+        const hearth::HistoryTrimmer trimmer(chatTemplate, tokenizer);
+        const std::vector<hearth::ChatMessage> conversation{{"user", "Once upon a time"}};
+        hearth::LlamaContext chatContext(*model, {512, 1, hearth::GgmlType::F16});
+        const std::vector<int32_t> replyIds = greedy(chatContext, tokenizer, trimmer.tokenize(conversation), true);
+        QVERIFY(!replyIds.empty());
+        const QString expectedReply = QString::fromStdString(tokenizer.decode(replyIds));
+
+        // First run: chat.
+        const QStringList first = runApp({
+            u"set temperature 0"_s,
+            u"set repeatPenalty 1"_s,
+            u"set maxTokens %1"_s.arg(MaxTokens),
+            u"load %1"_s.arg(modelPath),
+            u"new"_s,
+            u"send Once upon a time"_s,
+            u"screenshot %1"_s.arg(TestData::screenshotPath(u"e2e-chat"_s)),
+            u"quit"_s,
+        });
+        QVERIFY(!first.isEmpty());
+        const QString reply = jsonString(value(first, u"reply"_s));
+        QCOMPARE(reply.trimmed(), expectedReply.trimmed());
+        QVERIFY2(jsonString(value(first, u"status"_s)).contains(u"tokens/s"_s), qPrintable(value(first, u"status"_s)));
+
+        // Second run: the conversation is still there, and search finds it by a word of the reply.
+        QString word;
+        for (const QString &candidate : expectedReply.split(QRegularExpression(u"\\W+"_s), Qt::SkipEmptyParts)) {
+            if (candidate.size() >= 4 && candidate.compare(u"upon"_s, Qt::CaseInsensitive) != 0) {
+                word = candidate;
+                break;
+            }
+        }
+        QVERIFY2(!word.isEmpty(), qPrintable(expectedReply));
+        const QStringList second = runApp({
+            u"conversations"_s,
+            u"search upon"_s,
+            u"search %1"_s.arg(word),
+            u"search zzyzx"_s,
+            u"conversations"_s,
+            u"open 0"_s,
+            u"quit"_s,
+        });
+        QVERIFY(!second.isEmpty());
+        QCOMPARE(value(second, u"conversations"_s), u"1"_s);
+        QCOMPARE(jsonString(value(second, u"conversation"_s)), u"Once upon a time"_s);
+        QCOMPARE(second.count(u"hits 1"_s), 2);
+        QCOMPARE(second.count(u"hits 0"_s), 1);
+        QCOMPARE(jsonString(value(second, u"hit"_s)), u"Once upon a time"_s);
+        QCOMPARE(jsonString(value(second, u"message user"_s)), u"Once upon a time"_s);
+        QCOMPARE(jsonString(value(second, u"message assistant"_s)), reply);
+    }
+};
+
+QTEST_GUILESS_MAIN(EndToEndTest)
+#include "EndToEndTest.moc"
