@@ -82,7 +82,8 @@ def trace_start(binary, env_extra):
                              timeout=120)
         if run.returncode != 0:
             log(f"warning: the traced start of {binary} exited with {run.returncode}; its plugins may be incomplete")
-        return {Path(m) for m in re.findall(r"file=(/\S+\.so[^\s]*)\s+\[0\];\s+dynamically loaded", run.stderr)}
+        found = re.findall(r"file=(/\S+?\.so(?:\.\d+)*)\s+\[0\];\s+dynamically loaded", run.stderr)
+        return {Path(m) for m in found if Path(m).is_file()}
 
 
 def copy_module(module, qml_dir, dest_qml):
