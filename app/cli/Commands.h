@@ -11,3 +11,5 @@ int inspectCommand(const QStringList &args);
 int templateCommand(const QStringList &args);
 int runCommand(const QStringList &args);
 int synthCommand(const QStringList &args);
+int perplexityCommand(const QStringList &args);
+int imatrixCommand(const QStringList &args);

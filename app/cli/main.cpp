@@ -25,6 +25,8 @@ const std::map<QString, Command> &commands()
         {u"template"_s, {templateCommand, "Render a conversation with a model's chat template"}},
         {u"tokenize"_s, {tokenizeCommand, "Encode text with a model's tokenizer, print ids and pieces"}},
         {u"run"_s, {runCommand, "Generate text from a prompt with a model"}},
+        {u"perplexity"_s, {perplexityCommand, "Chunked perplexity on a text; KL divergence against a base model"}},
+        {u"imatrix"_s, {imatrixCommand, "Compute an importance matrix from a calibration text"}},
     };
     return table;
 }

@@ -135,11 +135,19 @@ void LlamaContext::evalBatch(const int32_t *tokens, uint32_t n)
 
     for (uint32_t l = 0; l < c.layers; ++l) {
         const LlamaModel::Layer &layer = m_model.layers()[l];
+        const auto observe = [&](const char *role, const std::vector<float> &x, size_t columns) {
+            if (m_observer) {
+                m_observer("blk." + std::to_string(l) + "." + role + ".weight", x.data(), n, columns);
+            }
+        };
 
         for (uint32_t t = 0; t < n; ++t) {
             ops::rmsNorm(m_x.data() + t * dim, layer.attnNorm.data(), m_norm.data() + t * dim, dim, c.rmsEps);
         }
         const WeightMatrix::Product qkv[] = {{&layer.q, m_q.data()}, {&layer.k, m_k.data()}, {&layer.v, m_v.data()}};
+        observe("attn_q", m_norm, dim);
+        observe("attn_k", m_norm, dim);
+        observe("attn_v", m_norm, dim);
         WeightMatrix::multiplyAll(qkv, m_norm.data(), n, m_quantized, m_pool);
         for (uint32_t t = 0; t < n; ++t) {
             m_rope.apply(m_q.data() + t * qDim, c.heads, m_position + t);
@@ -147,6 +155,7 @@ void LlamaContext::evalBatch(const int32_t *tokens, uint32_t n)
             m_cache.store(l, m_position + t, m_k.data() + t * kvDim, m_v.data() + t * kvDim);
         }
         attention(l, n);
+        observe("attn_output", m_attn, qDim);
         layer.output.multiply(m_attn.data(), n, m_proj.data(), m_quantized, m_pool);
         for (size_t i = 0; i < n * dim; ++i) {
             m_x[i] += m_proj[i];
@@ -156,10 +165,13 @@ void LlamaContext::evalBatch(const int32_t *tokens, uint32_t n)
             ops::rmsNorm(m_x.data() + t * dim, layer.ffnNorm.data(), m_norm.data() + t * dim, dim, c.rmsEps);
         }
         const WeightMatrix::Product gateUp[] = {{&layer.gate, m_gate.data()}, {&layer.up, m_up.data()}};
+        observe("ffn_gate", m_norm, dim);
+        observe("ffn_up", m_norm, dim);
         WeightMatrix::multiplyAll(gateUp, m_norm.data(), n, m_quantized, m_pool);
         for (uint32_t t = 0; t < n; ++t) {
             ops::swiglu(m_gate.data() + t * ff, m_up.data() + t * ff, ff);
         }
+        observe("ffn_down", m_gate, ff);
         layer.down.multiply(m_gate.data(), n, m_proj.data(), m_quantized, m_pool);
         for (size_t i = 0; i < n * dim; ++i) {
             m_x[i] += m_proj[i];

@@ -7,7 +7,9 @@
 #include "util/ThreadPool.h"
 
 #include <cstdint>
+#include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace hearth
@@ -70,6 +72,14 @@ public:
         return m_pool.size();
     }
 
+    // Sees the input of every weight matrix product of the layers (the importance matrix collects these): the
+    // weight's GGUF tensor name and nTokens rows of `columns` floats. Unset (the default) costs nothing.
+    using ActivationObserver = std::function<void(const std::string &tensor, const float *x, size_t nTokens, size_t columns)>;
+    void setActivationObserver(ActivationObserver observer)
+    {
+        m_observer = std::move(observer);
+    }
+
 private:
     void evalBatch(const int32_t *tokens, uint32_t n);
     void attention(uint32_t layer, uint32_t n);
@@ -95,6 +105,7 @@ private:
     std::vector<float> m_cachedValues;
     std::vector<uint8_t> m_quantized;
     std::vector<float> m_logits;
+    ActivationObserver m_observer;
 };
 
 } // namespace hearth

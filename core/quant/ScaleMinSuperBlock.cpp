@@ -53,15 +53,13 @@ ScaleMinSuperBlock quantizeScaleMinSuperBlock(const float *x, int nmax, AffineSe
     float mins[kSubBlocks];
     uint8_t scaleLevels[kSubBlocks];
     uint8_t minLevels[kSubBlocks];
-    float weights[32];
+    float weights[QK_K];
     float superScale = 0;
     float superMin = 0;
 
     if (importance == nullptr) {
         // Weights favour large values; every sub-block gets its own scale and min, which are then
         // quantized linearly against the largest of each.
-        float maxScale = 0;
-        float maxMin = 0;
         for (int j = 0; j < kSubBlocks; ++j) {
             const float *xs = x + 32 * j;
             float sumX2 = 0;
@@ -70,9 +68,13 @@ ScaleMinSuperBlock quantizeScaleMinSuperBlock(const float *x, int nmax, AffineSe
             }
             const float avX = std::sqrt(sumX2 / 32);
             for (int l = 0; l < 32; ++l) {
-                weights[l] = avX + std::fabs(xs[l]);
+                weights[32 * j + l] = avX + std::fabs(xs[l]);
             }
-            scales[j] = makeQkxQuants(32, nmax, xs, weights, out.levels + 32 * j, &mins[j], search);
+        }
+        makeQkxQuants8(nmax, x, weights, out.levels, scales, mins, search);
+        float maxScale = 0;
+        float maxMin = 0;
+        for (int j = 0; j < kSubBlocks; ++j) {
             maxScale = std::max(maxScale, scales[j]);
             maxMin = std::max(maxMin, mins[j]);
         }
@@ -95,12 +97,12 @@ ScaleMinSuperBlock quantizeScaleMinSuperBlock(const float *x, int nmax, AffineSe
             const float *xs = x + 32 * j;
             float sumW = 0;
             for (int l = 0; l < 32; ++l) {
-                weights[l] = importance[32 * j + l] * std::sqrt(sigma2 + xs[l] * xs[l]);
-                sumW += weights[l];
+                weights[32 * j + l] = importance[32 * j + l] * std::sqrt(sigma2 + xs[l] * xs[l]);
+                sumW += weights[32 * j + l];
             }
             subBlockWeight[j] = sumW;
-            scales[j] = makeQkxQuants(32, nmax, xs, weights, out.levels + 32 * j, &mins[j], {-0.9f, 0.05f, 36});
         }
+        makeQkxQuants8(nmax, x, weights, out.levels, scales, mins, {-0.9f, 0.05f, 36});
         // The 6-bit scales and mins get their own importance-weighted searches.
         superScale = makeQpQuants(kSubBlocks, kSixBitMax, scales, scaleLevels, subBlockWeight);
         superMin = makeQpQuants(kSubBlocks, kSixBitMax, mins, minLevels, subBlockWeight);

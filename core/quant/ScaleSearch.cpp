@@ -153,6 +153,126 @@ float makeQkxQuants(int n, int nmax, const float *x, const float *weights, uint8
     return scale;
 }
 
+void makeQkxQuants8(int nmax, const float *x, const float *weights, uint8_t *L, float *scales, float *mins, AffineSearch search)
+{
+    constexpr int G = 8; // groups (lanes)
+    constexpr int N = 32; // elements per group
+    // Transposed copies: element i of every group side by side.
+    float xs[N][G];
+    float ws[N][G];
+    for (int g = 0; g < G; ++g) {
+        for (int i = 0; i < N; ++i) {
+            xs[i][g] = x[N * g + i];
+            ws[i][g] = weights[N * g + i];
+        }
+    }
+    float min[G];
+    float max[G];
+    float sumW[G];
+    float sumX[G];
+    for (int g = 0; g < G; ++g) {
+        min[g] = xs[0][g];
+        max[g] = xs[0][g];
+        sumW[g] = ws[0][g];
+        sumX[g] = sumW[g] * xs[0][g];
+    }
+    for (int i = 1; i < N; ++i) {
+        for (int g = 0; g < G; ++g) {
+            min[g] = std::min(min[g], xs[i][g]);
+            max[g] = std::max(max[g], xs[i][g]);
+            sumW[g] += ws[i][g];
+            sumX[g] += ws[i][g] * xs[i][g];
+        }
+    }
+    // Groups with !(max > min) get all-zero levels; they run through the search harmlessly and are fixed up at the end.
+    bool flat[G];
+    float flatMin[G];
+    for (int g = 0; g < G; ++g) {
+        min[g] = std::min(min[g], 0.f);
+        flat[g] = !(max[g] > min[g]);
+        flatMin[g] = min[g];
+    }
+    const float fmax = float(nmax);
+    const auto level = [fmax](float v) {
+        return v > 0 ? nearestInt(std::min(v, fmax)) : 0;
+    };
+
+    int levels[N][G];
+    float scale[G];
+    float bestError[G];
+    float iscale[G];
+    for (int g = 0; g < G; ++g) {
+        iscale[g] = fmax / (max[g] - min[g]);
+        scale[g] = 1 / iscale[g];
+        bestError[g] = 0;
+    }
+    for (int i = 0; i < N; ++i) {
+        for (int g = 0; g < G; ++g) {
+            levels[i][g] = level(iscale[g] * (xs[i][g] - min[g]));
+            const float diff = scale[g] * float(levels[i][g]) + min[g] - xs[i][g];
+            bestError[g] += ws[i][g] * (diff * diff);
+        }
+    }
+
+    int candidate[N][G];
+    for (int step = 0; step <= search.steps; ++step) {
+        float sumL[G] = {};
+        float sumL2[G] = {};
+        float sumXL[G] = {};
+        for (int g = 0; g < G; ++g) {
+            // The range uses the best offset so far, as makeQkxQuants does.
+            iscale[g] = (search.rmin + search.rdelta * float(step) + fmax) / (max[g] - min[g]);
+        }
+        for (int i = 0; i < N; ++i) {
+            for (int g = 0; g < G; ++g) {
+                const int l = level(iscale[g] * (xs[i][g] - min[g]));
+                candidate[i][g] = l;
+                const float w = ws[i][g];
+                sumL[g] += w * float(l);
+                sumL2[g] += w * float(l) * float(l);
+                sumXL[g] += w * float(l) * xs[i][g];
+            }
+        }
+        float thisScale[G];
+        float thisMin[G];
+        bool valid[G];
+        for (int g = 0; g < G; ++g) {
+            const float D = sumW[g] * sumL2[g] - sumL[g] * sumL[g];
+            valid[g] = D > 0;
+            const float s = (sumW[g] * sumXL[g] - sumX[g] * sumL[g]) / D;
+            const float m = (sumL2[g] * sumX[g] - sumL[g] * sumXL[g]) / D;
+            thisScale[g] = m > 0 ? sumXL[g] / sumL2[g] : s;
+            thisMin[g] = m > 0 ? 0.f : m;
+        }
+        float thisError[G] = {};
+        for (int i = 0; i < N; ++i) {
+            for (int g = 0; g < G; ++g) {
+                const float diff = thisScale[g] * float(candidate[i][g]) + thisMin[g] - xs[i][g];
+                thisError[g] += ws[i][g] * (diff * diff);
+            }
+        }
+        bool better[G];
+        for (int g = 0; g < G; ++g) {
+            better[g] = valid[g] && thisError[g] < bestError[g];
+            bestError[g] = better[g] ? thisError[g] : bestError[g];
+            scale[g] = better[g] ? thisScale[g] : scale[g];
+            min[g] = better[g] ? thisMin[g] : min[g];
+        }
+        for (int i = 0; i < N; ++i) {
+            for (int g = 0; g < G; ++g) {
+                levels[i][g] = better[g] ? candidate[i][g] : levels[i][g];
+            }
+        }
+    }
+    for (int g = 0; g < G; ++g) {
+        for (int i = 0; i < N; ++i) {
+            L[N * g + i] = flat[g] ? 0 : uint8_t(levels[i][g]);
+        }
+        scales[g] = flat[g] ? 0.f : scale[g];
+        mins[g] = -(flat[g] ? flatMin[g] : min[g]);
+    }
+}
+
 float makeQpQuants(int n, int nmax, const float *x, uint8_t *L, const float *weights)
 {
     float max = 0;

@@ -27,6 +27,11 @@ struct AffineSearch {
 float makeQkxQuants(int n, int nmax, const float *x, const float *weights, uint8_t *L, float *minOut,
                     AffineSearch search);
 
+// makeQkxQuants on the 8 groups of 32 of a K-quant super-block at once: group g is x[32 g ..], weights[32 g ..],
+// L[32 g ..], scales[g], mins[g]. Each group gets exactly makeQkxQuants' arithmetic in the same order, so the
+// results are bit-identical; the groups run side by side, which the compiler turns into SIMD lanes.
+void makeQkxQuants8(int nmax, const float *x, const float *weights, uint8_t *L, float *scales, float *mins, AffineSearch search);
+
 // Quantizes non-negative values (sub-block scales or mins) to L[i] in [0, nmax] with one common scale,
 // minimising the `weights`-weighted squared error, then improves the levels one at a time. Returns the scale.
 float makeQpQuants(int n, int nmax, const float *x, uint8_t *L, const float *weights);

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "quantizer/ImportanceMatrix.h"
 
+#include "model/LlamaContext.h"
+#include "model/LlamaModel.h"
+#include "tokenizer/Tokenizer.h"
 #include "util/Error.h"
 
 #include <QFile>
 #include <QSaveFile>
 
+#include <algorithm>
 #include <cstring>
 
 namespace hearth
@@ -28,6 +32,44 @@ void ImportanceMatrix::add(const std::string &name, const float *x, uint64_t row
     }
     entry.rows += rows;
     ++entry.calls;
+}
+
+ImportanceMatrix ImportanceMatrix::compute(const LlamaModel &model, std::span<const int32_t> tokens, int contextSize, int maxChunks,
+                                           int threads, const std::function<void(int, int)> &progress)
+{
+    if (contextSize < 2) {
+        throw Error("importance matrix: the context size must be at least 2 tokens");
+    }
+    int chunks = int(tokens.size() / size_t(contextSize));
+    if (maxChunks > 0) {
+        chunks = std::min(chunks, maxChunks);
+    }
+    if (chunks == 0) {
+        throw Error("importance matrix: the text has " + std::to_string(tokens.size()) + " tokens, fewer than one chunk of "
+                    + std::to_string(contextSize));
+    }
+    ImportanceMatrix matrix;
+    LlamaContext context(model, {.nCtx = contextSize, .nThreads = threads, .kvType = GgmlType::F16});
+    context.setActivationObserver([&matrix](const std::string &tensor, const float *x, size_t nTokens, size_t columns) {
+        matrix.add(tensor, x, nTokens, columns);
+    });
+    const Tokenizer &tokenizer = model.tokenizer();
+    for (int c = 0; c < chunks; ++c) {
+        if (progress) {
+            progress(c, chunks);
+        }
+        std::vector<int32_t> chunk(tokens.begin() + ptrdiff_t(c) * contextSize, tokens.begin() + ptrdiff_t(c + 1) * contextSize);
+        if (tokenizer.addBos() && tokenizer.bos() >= 0) {
+            chunk[0] = tokenizer.bos();
+        }
+        context.truncate(0);
+        context.eval(chunk);
+    }
+    if (progress) {
+        progress(chunks, chunks);
+    }
+    matrix.m_chunks = chunks;
+    return matrix;
 }
 
 std::vector<float> ImportanceMatrix::importance(const std::string &name) const

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <map>
 #include <string>
 #include <utility>
@@ -9,6 +11,8 @@
 
 namespace hearth
 {
+
+class LlamaModel;
 
 // Per weight matrix, the mean square of each input column over a calibration text: how much each column
 // of the weight matters to the outputs. The K-quants and Q4_0 weight their rounding error with it.
@@ -36,6 +40,11 @@ public:
         m_dataset = std::move(dataset);
         m_chunks = chunks;
     }
+
+    // Runs the model over `tokens` in chunks of contextSize (each from an empty context, at most maxChunks when
+    // > 0) and collects the input of every layer weight. progress(chunk, chunks) between chunks.
+    static ImportanceMatrix compute(const LlamaModel &model, std::span<const int32_t> tokens, int contextSize, int maxChunks, int threads,
+                                    const std::function<void(int, int)> &progress = {});
 
     // Both throw hearth::Error "PATH: problem"; save() writes a temporary file and renames it.
     static ImportanceMatrix load(const std::string &path);
