@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "ModelListModel.h"
 #include "engine/ChatEngine.h"
 
 #include <QCoroTask>
@@ -11,7 +12,6 @@
 #include <QStringList>
 
 class AppSettings;
-class ModelListModel;
 
 // The app's single inference engine and the model it holds, plus the list of models on disk.
 // QML and C++ (the chat controller) share one instance: instance() / create(). Tests construct their own
@@ -49,6 +49,8 @@ class ModelManager : public QObject
     Q_PROPERTY(QStringList folders READ folders NOTIFY foldersChanged)
     // Every GGUF file in those folders (rescanned when they change, and on refresh()).
     Q_PROPERTY(ModelListModel *models READ models CONSTANT)
+    // A dropped or chosen file being copied into the models folder; empty when none.
+    Q_PROPERTY(QString importing READ importing NOTIFY importingChanged)
 
 public:
     enum class State {
@@ -82,6 +84,7 @@ public:
     QString modelsFolder() const;
     QStringList folders() const;
     ModelListModel *models() const;
+    QString importing() const;
 
     // What the next load() passes to the engine, from the settings.
     hearth::LoadParams loadParams() const;
@@ -103,6 +106,11 @@ public:
     Q_INVOKABLE QString removeModel(const QString &path);
     // Rescans all folders (after an import, a download or a quantization wrote a file).
     Q_INVOKABLE void refresh();
+    // Copies GGUF files (paths or file:// URLs) into the models folder, one after the other, so the original
+    // can move or go; a copy is written under a temporary name and renamed when complete. Files that are not
+    // usable models (not GGUF, truncated) are refused with importFailed("FILE: problem"); folders are added
+    // with addFolder() instead, as they are.
+    Q_INVOKABLE void importModels(const QStringList &pathsOrUrls);
 
     // "file:///a/b.gguf" or "/a/b.gguf" -> "/a/b.gguf" (QML hands over URLs from dialogs and drops).
     static QString localPath(const QString &pathOrUrl);
@@ -117,6 +125,9 @@ Q_SIGNALS:
     void modelLoaded(const QString &path);
     void loadFailed(const QString &message);
     void modelUnloaded();
+    void importingChanged();
+    void importFinished(const QString &path); // the copy in the models folder
+    void importFailed(const QString &message);
 
 private:
     QCoro::Task<void> loadModel(QString path, hearth::LoadParams params, quint64 generation);
@@ -126,6 +137,8 @@ private:
     void setErrorString(const QString &message);
     void setModel(const QString &path, const hearth::ModelInfo &info);
     void updateFolders();
+    QCoro::Task<void> importNext();
+    void setImporting(const QString &name);
 
     QPointer<AppSettings> m_settings;
     hearth::ChatEngine *m_engine; // child
@@ -137,4 +150,6 @@ private:
     double m_progress = 0.0;
     qint64 m_ramEstimate = 0;
     QString m_errorString;
+    QStringList m_importQueue;
+    QString m_importing;
 };
