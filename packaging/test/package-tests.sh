@@ -13,7 +13,8 @@
 #   deb:      apt installs ./hearth_*.deb from the Debian mirror (dependencies resolved from the package's
 #             Depends), then the same checks with the installed /usr/bin/hearth. Downloaded .debs and apt
 #             lists are cached, so repeated runs fetch nothing.
-# Results (screenshots, logs, timings) go to BUILD_DIR/package-tests/.
+# Results (screenshots, logs, timings) go to BUILD_DIR/package-tests/. HEARTH_PACKAGE_REUSE=1 tests the packages
+# of the previous run again instead of rebuilding them.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
@@ -107,6 +108,16 @@ cat /out/$3-window.log
 ! grep -E "QML|qrc:|file:|Cannot|cannot|failed|not installed|module .* is not" /out/$3-window.log >&2 ||
     { echo "the window start printed warnings (above)" >&2; exit 1; }
 echo "$3: window rendered with the model: /out/$3-window.png"
+# A chat in the window, when the app has the scripted-test hook (hearth --test-script).
+if QT_QPA_PLATFORM=offscreen $2 --help 2>/dev/null | grep -q -- --test-script; then
+    printf 'load /work/stories260K.gguf\nnew\nsend Once upon a time\nscreenshot /out/$3-chat.png\nquit\n' > /tmp/chat.txt
+    QT_QPA_PLATFORM=offscreen $2 --test-script /tmp/chat.txt > /out/$3-chat.log 2>&1 ||
+        { cat /out/$3-chat.log >&2; echo "the scripted chat failed" >&2; exit 1; }
+    grep -q '^hearth-test: reply "..' /out/$3-chat.log || { cat /out/$3-chat.log >&2; echo "no reply in the chat" >&2; exit 1; }
+    echo "$3: chat in the window: \$(grep -m1 '^hearth-test: reply' /out/$3-chat.log | cut -c1-100); /out/$3-chat.png"
+else
+    echo "$3: this build has no --test-script hook; generation checked with hearth-cli only"
+fi
 EOF
 }
 
@@ -116,9 +127,11 @@ reference_ids() {
 }
 
 test_appimage() {
-    say "building the AppImage"
-    "$SRC/scripts/hearth" exec "$SRC/packaging/appimage/build-appimage.sh" "$BUILD" "$BUILD/package-tests/work"
     local work=$RESULTS/work
+    if [ -z "${HEARTH_PACKAGE_REUSE:-}" ] || ! ls "$work"/Hearth-*.AppImage >/dev/null 2>&1; then
+        say "building the AppImage"
+        "$SRC/scripts/hearth" exec "$SRC/packaging/appimage/build-appimage.sh" "$BUILD" "$work"
+    fi
     local image
     image=$(ls -t "$work"/Hearth-*.AppImage | head -n1)
     cp "$MODEL" "$work/stories260K.gguf"
@@ -146,9 +159,11 @@ test_appimage() {
 }
 
 test_deb() {
-    say "building the .deb"
-    "$SRC/scripts/hearth" exec cmake --build "$BUILD" --target hearth hearth-cli
-    (cd "$BUILD" && "$SRC/scripts/hearth" exec cpack -G DEB -B "$RESULTS/deb" >/dev/null)
+    if [ -z "${HEARTH_PACKAGE_REUSE:-}" ] || ! ls "$RESULTS"/deb/hearth_*.deb >/dev/null 2>&1; then
+        say "building the .deb"
+        "$SRC/scripts/hearth" exec cmake --build "$BUILD" --target hearth hearth-cli
+        (cd "$BUILD" && "$SRC/scripts/hearth" exec cpack -G DEB -B "$RESULTS/deb" >/dev/null)
+    fi
     local deb
     deb=$(ls -t "$RESULTS"/deb/hearth_*.deb | head -n1)
     local work=$RESULTS/work
