@@ -364,6 +364,50 @@ private Q_SLOTS:
         QCOMPARE(choice.fallback, type != quantTargetBaseType(target));
     }
 
+    // The permutations reorder the feed-forward hidden units only: the model computes the same function (up to
+    // float summation order), while the stored ffn tensors do change; the report has the error without them.
+    void permutationKeepsFunction_data()
+    {
+        QTest::addColumn<QString>("strategy");
+        QTest::newRow("ffn-l2") << u"ffn-l2"_s;
+        QTest::newRow("ffn-variance") << u"ffn-variance"_s;
+    }
+
+    void permutationKeepsFunction()
+    {
+        QFETCH(QString, strategy);
+        const std::string output = m_dir.filePath(u"permuted-"_s + strategy + u".gguf"_s).toStdString();
+        QuantOptions o = options(QuantTarget::F32);
+        o.permutation = strategy.toStdString();
+        const QuantReport report = Quantizer(m_input).run(output, o);
+        QVERIFY(report.unpermuted);
+        QCOMPARE(report.rmse, 0.0); // F32: lossless either way
+        const auto in = GgufFile::open(m_input);
+        const auto out = GgufFile::open(output);
+        int changed = 0;
+        for (size_t i = 0; i < in->tensors().size(); ++i) {
+            const GgufTensorInfo &a = in->tensors()[i];
+            const bool same = std::equal(a.data, a.data + a.nbytes, out->tensors()[i].data);
+            const bool ffn = a.name.find(".ffn_gate.") != std::string::npos || a.name.find(".ffn_up.") != std::string::npos
+                || a.name.find(".ffn_down.") != std::string::npos;
+            if (!ffn) {
+                QVERIFY2(same, a.name.c_str());
+            }
+            changed += same ? 0 : 1;
+        }
+        QCOMPARE(changed, 15); // gate, up and down of all 5 layers
+        const Run run = evaluate(output);
+        for (size_t i = 0; i < run.logits.size(); ++i) {
+            QVERIFY(std::fabs(run.logits[i] - m_reference.logits[i]) <= 1e-4f);
+        }
+        QVERIFY(run.greedy == m_reference.greedy);
+        QVERIFY_THROWS_EXCEPTION(Error, [&] {
+            QuantOptions bad = options(QuantTarget::F32);
+            bad.permutation = "qr";
+            Quantizer(m_input).run(output + ".bad", bad);
+        }());
+    }
+
     void progressAndInputUntouched()
     {
         const QString copy = m_dir.filePath(u"input-copy.gguf"_s);
