@@ -30,6 +30,29 @@ void requireShape(const GgufTensorInfo &t, const std::string &path, uint64_t ne0
         throw Error(path + ": tensor '" + t.name + "' has shape " + shapeText(t) + ", expected " + expected);
     }
 }
+
+// A NaN or Inf weight turns every later activation into NaN without an error. Tensors up to this many elements
+// are checked on load: all of a small model, the small tensors of a large one (checking every weight of a
+// multi-gigabyte model would read the whole file before the first reply).
+constexpr uint64_t finiteCheckLimit = uint64_t(1) << 20;
+
+void requireFinite(const GgufTensorInfo &t, const std::string &path)
+{
+    const TypeTraits *traits = typeTraits(t.type);
+    if (t.elementCount() > finiteCheckLimit || !traits || !traits->toFloat) {
+        return; // types the engine cannot compute with are reported by WeightMatrix
+    }
+    std::vector<float> row(t.rowLength());
+    const uint64_t rowBytes = t.nbytes / t.rowCount();
+    for (uint64_t r = 0; r < t.rowCount(); ++r) {
+        traits->toFloat(t.data + r * rowBytes, row.data(), int64_t(row.size()));
+        for (const float v : row) {
+            if (!std::isfinite(v)) {
+                throw Error(path + ": tensor '" + t.name + "' contains a value that is not a finite number (row " + std::to_string(r) + ")");
+            }
+        }
+    }
+}
 }
 
 std::unique_ptr<LlamaModel> LlamaModel::load(const std::string &path)
@@ -48,7 +71,9 @@ WeightMatrix LlamaModel::matrix(const std::string &name, uint64_t cols, uint64_t
 {
     const GgufTensorInfo &t = m_file->requireTensor(name);
     requireShape(t, path(), cols, rows);
-    return WeightMatrix(t, path());
+    WeightMatrix matrix(t, path());
+    requireFinite(t, path());
+    return matrix;
 }
 
 std::vector<float> LlamaModel::vector(const std::string &name, uint64_t length) const
