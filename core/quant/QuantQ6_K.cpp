@@ -57,8 +57,8 @@ BlockQ6_K quantizeBlock(const float *x, const float *importance)
     float scales[kSubBlocks];
     float maxScale = 0;
     float maxAbsScale = 0;
+    makeQxQuants16(32, x, L, importance, scales);
     for (int ib = 0; ib < kSubBlocks; ++ib) {
-        scales[ib] = makeQxQuants(16, 32, x + 16 * ib, L + 16 * ib, importance ? importance + 16 * ib : nullptr);
         if (std::fabs(scales[ib]) > maxAbsScale) {
             maxAbsScale = std::fabs(scales[ib]);
             maxScale = scales[ib];

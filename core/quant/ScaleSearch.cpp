@@ -79,6 +79,93 @@ float makeQxQuants(int n, int nmax, const float *x, int8_t *L, const float *weig
     return scale;
 }
 
+void makeQxQuants16(int nmax, const float *x, int8_t *L, const float *weights, float *scales)
+{
+    constexpr int G = 16; // groups (lanes)
+    constexpr int N = 16; // elements per group
+    float xs[N][G];
+    float ws[N][G];
+    for (int g = 0; g < G; ++g) {
+        for (int i = 0; i < N; ++i) {
+            const float v = x[N * g + i];
+            xs[i][g] = v;
+            ws[i][g] = weights ? weights[N * g + i] : v * v;
+        }
+    }
+    float max[G] = {};
+    float amax[G] = {};
+    for (int i = 0; i < N; ++i) {
+        for (int g = 0; g < G; ++g) {
+            const float ax = std::fabs(xs[i][g]);
+            const bool larger = ax > amax[g];
+            amax[g] = larger ? ax : amax[g];
+            max[g] = larger ? xs[i][g] : max[g];
+        }
+    }
+    const float fmax = float(nmax);
+    int levels[N][G];
+    int candidate[N][G];
+    float scale[G];
+    float best[G];
+    float iscale[G];
+    float sumlx[G] = {};
+    float suml2[G] = {};
+    for (int g = 0; g < G; ++g) {
+        iscale[g] = -fmax / max[g];
+    }
+    for (int i = 0; i < N; ++i) {
+        for (int g = 0; g < G; ++g) {
+            const int l = symmetricLevel(iscale[g] * xs[i][g], nmax);
+            levels[i][g] = l;
+            const float w = ws[i][g];
+            sumlx[g] += w * xs[i][g] * float(l);
+            suml2[g] += w * float(l) * float(l);
+        }
+    }
+    for (int g = 0; g < G; ++g) {
+        scale[g] = suml2[g] > 0 ? sumlx[g] / suml2[g] : 0.0f;
+        best[g] = scale[g] * sumlx[g];
+    }
+    for (int is = -9; is <= 9; ++is) {
+        if (is == 0) {
+            continue;
+        }
+        for (int g = 0; g < G; ++g) {
+            iscale[g] = -(fmax + 0.1f * float(is)) / max[g];
+            sumlx[g] = 0;
+            suml2[g] = 0;
+        }
+        for (int i = 0; i < N; ++i) {
+            for (int g = 0; g < G; ++g) {
+                const int l = symmetricLevel(iscale[g] * xs[i][g], nmax);
+                candidate[i][g] = l;
+                const float w = ws[i][g];
+                sumlx[g] += w * xs[i][g] * float(l);
+                suml2[g] += w * float(l) * float(l);
+            }
+        }
+        bool better[G];
+        for (int g = 0; g < G; ++g) {
+            better[g] = suml2[g] > 0 && sumlx[g] * sumlx[g] > best[g] * suml2[g];
+            const float s = sumlx[g] / suml2[g];
+            scale[g] = better[g] ? s : scale[g];
+            best[g] = better[g] ? s * sumlx[g] : best[g];
+        }
+        for (int i = 0; i < N; ++i) {
+            for (int g = 0; g < G; ++g) {
+                levels[i][g] = better[g] ? candidate[i][g] : levels[i][g];
+            }
+        }
+    }
+    for (int g = 0; g < G; ++g) {
+        const bool zero = amax[g] < kGroupMaxEps;
+        for (int i = 0; i < N; ++i) {
+            L[N * g + i] = zero ? int8_t(0) : int8_t(levels[i][g] + nmax);
+        }
+        scales[g] = zero ? 0.f : scale[g];
+    }
+}
+
 float makeQkxQuants(int n, int nmax, const float *x, const float *weights, uint8_t *L, float *minOut,
                     AffineSearch search)
 {

@@ -22,6 +22,10 @@ struct AffineSearch {
     int steps;
 };
 
+// makeQxQuants on the 16 groups of 16 of a Q6_K super-block at once (group g: x[16 g ..], L[16 g ..],
+// weights[16 g ..] or x^2, scales[g]); bit-identical to calling it per group, with the groups in SIMD lanes.
+void makeQxQuants16(int nmax, const float *x, int8_t *L, const float *weights, float *scales);
+
 // Affine levels: finds scale s >= 0 and offset m >= 0 with x[i] ~= s * L[i] - m, L[i] in [0, nmax],
 // minimising the `weights`-weighted squared error. Returns s and stores m in *minOut. n <= 32.
 float makeQkxQuants(int n, int nmax, const float *x, const float *weights, uint8_t *L, float *minOut,
