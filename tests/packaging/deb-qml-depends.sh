@@ -7,21 +7,18 @@ sources=$1
 declared=$(printf '%s' "$2" | tr ';' '\n')
 libexec=$(qtpaths6 --query QT_INSTALL_LIBEXECS)
 qml=$(qtpaths6 --query QT_INSTALL_QML)
+qmldirs=$("$libexec/qmlimportscanner" -rootPath "$sources" -importPath "$qml" |
+          sed -n 's/^ *"path": "\(.*\)",*$/\1\/qmldir/p' | sort -u | while read -r f; do [ -f "$f" ] && echo "$f"; done)
+[ -n "$qmldirs" ] || { echo "FAIL: qmlimportscanner found no installed modules imported in $sources" >&2; exit 1; }
+# One dpkg query for all of them: "package: path" per line.
+owners=$(dpkg -S $qmldirs 2>&1) || { echo "FAIL: some imported modules belong to no package: $owners" >&2; exit 1; }
 missing=0
-checked=0
-for dir in $("$libexec/qmlimportscanner" -rootPath "$sources" -importPath "$qml" |
-             sed -n 's/^ *"path": "\(.*\)",*$/\1/p' | sort -u); do
-    [ -f "$dir/qmldir" ] || continue
-    pkg=$(dpkg -S "$dir/qmldir" 2>/dev/null | cut -d: -f1) || true
-    if [ -z "$pkg" ]; then
-        echo "FAIL: no installed package owns $dir/qmldir" >&2; missing=1; continue
-    fi
-    checked=$((checked + 1))
+echo "$owners" | while IFS= read -r line; do
+    pkg=${line%%:*}
     if ! printf '%s\n' "$declared" | grep -qx "$pkg"; then
-        echo "FAIL: the app imports $dir (package $pkg), which packaging/CMakeLists.txt does not declare in HEARTH_DEB_RUNTIME_DEPENDS" >&2
-        missing=1
+        echo "FAIL: the app imports ${line##* } (package $pkg), which HEARTH_DEB_RUNTIME_DEPENDS in packaging/CMakeLists.txt does not declare" >&2
+        exit 1
     fi
-done
-[ "$checked" -gt 0 ] || { echo "FAIL: qmlimportscanner found no modules in $sources" >&2; exit 1; }
-echo "$checked imported QML modules, all provided by declared packages"
+done || missing=1
+[ $missing = 0 ] && echo "$(echo "$owners" | wc -l) imported QML modules, all provided by declared packages"
 exit $missing
