@@ -13,3 +13,4 @@ int runCommand(const QStringList &args);
 int synthCommand(const QStringList &args);
 int perplexityCommand(const QStringList &args);
 int imatrixCommand(const QStringList &args);
+int chatCommand(const QStringList &args);

@@ -27,6 +27,7 @@ const std::map<QString, Command> &commands()
         {u"run"_s, {runCommand, "Generate text from a prompt with a model"}},
         {u"perplexity"_s, {perplexityCommand, "Chunked perplexity on a text; KL divergence against a base model"}},
         {u"imatrix"_s, {imatrixCommand, "Compute an importance matrix from a calibration text"}},
+        {u"chat"_s, {chatCommand, "Chat with a model interactively (the app's chat engine)"}},
     };
     return table;
 }

@@ -15,26 +15,22 @@ namespace hearth
 
 namespace
 {
-// Runs `job` on the worker's thread. The future finishes in the engine's thread, through its event queue,
-// so every signal the job emitted (queued before) has been delivered when the caller resumes. Cancelled
-// when the engine shuts down before the job ran.
-QFuture<void> onWorker(QObject *engine, QObject *worker, std::function<void()> job)
+// Runs `job` on the worker's thread, then the function it returns in the engine's thread, through the mailbox
+// in order: every signal the job emitted has been delivered when the future finishes. Cancelled when the
+// engine shuts down before the job ran.
+QFuture<void> onWorker(const std::shared_ptr<ChatMailbox> &mailbox, QObject *worker, std::function<ChatMailbox::Call()> job)
 {
     auto promise = std::make_shared<QPromise<void>>();
     promise->start();
     QFuture<void> future = promise->future();
-    QMetaObject::invokeMethod(
-        worker,
-        [engine, promise, job = std::move(job)] {
-            job();
-            QMetaObject::invokeMethod(
-                engine,
-                [promise] {
-                    promise->finish();
-                },
-                Qt::QueuedConnection);
-        },
-        Qt::QueuedConnection);
+    ChatMailbox *box = mailbox.get(); // jobs live in the mailbox, so it outlives them
+    mailbox->post(mailbox->jobs, [box, promise, job = std::move(job)] {
+        box->toEngine([promise, done = job()] {
+            done();
+            promise->finish();
+        });
+    });
+    QMetaObject::invokeMethod(worker, "runJobs", Qt::QueuedConnection);
     return future;
 }
 
@@ -45,14 +41,38 @@ ChatEngine::ChatEngine(QObject *parent)
     : QObject(parent)
     , m_thread(new QThread(this))
     , m_flags(std::make_shared<StopFlags>())
+    , m_mailbox(std::make_shared<ChatMailbox>(this))
 {
     m_thread->setObjectName(QStringLiteral("ChatEngine"));
-    m_worker = new ChatWorker(m_flags);
+    m_worker = new ChatWorker(m_flags, m_mailbox);
     m_worker->moveToThread(m_thread);
     connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(m_worker, &ChatWorker::loadProgress, this, &ChatEngine::loadProgress);
-    connect(m_worker, &ChatWorker::generationStarted, this, &ChatEngine::generationStarted);
-    connect(m_worker, &ChatWorker::textGenerated, this, &ChatEngine::textGenerated);
+    // The worker's signals come over through the mailbox as well.
+    ChatMailbox *box = m_mailbox.get();
+    connect(
+        m_worker, &ChatWorker::loadProgress, m_worker,
+        [this, box](double fraction) {
+            box->toEngine([this, fraction] {
+                Q_EMIT loadProgress(fraction);
+            });
+        },
+        Qt::DirectConnection);
+    connect(
+        m_worker, &ChatWorker::generationStarted, m_worker,
+        [this, box](quint64 requestId) {
+            box->toEngine([this, requestId] {
+                Q_EMIT generationStarted(requestId);
+            });
+        },
+        Qt::DirectConnection);
+    connect(
+        m_worker, &ChatWorker::textGenerated, m_worker,
+        [this, box](quint64 requestId, const QString &delta) {
+            box->toEngine([this, requestId, delta] {
+                Q_EMIT textGenerated(requestId, delta);
+            });
+        },
+        Qt::DirectConnection);
     m_thread->start();
 }
 
@@ -71,6 +91,13 @@ void ChatEngine::setCount(int &counter, int delta, void (ChatEngine::*changed)()
     counter += delta;
     if (before != (counter > 0)) {
         Q_EMIT(this->*changed)();
+    }
+}
+
+void ChatEngine::deliverResults()
+{
+    while (const ChatMailbox::Call call = m_mailbox->take(m_mailbox->results)) {
+        call();
     }
 }
 
@@ -93,8 +120,10 @@ QCoro::Task<LoadResult> ChatEngine::load(const QString &path, LoadParams params)
     }
     auto result = std::make_shared<LoadResult>();
     ChatWorker *worker = m_worker;
-    QFuture<void> done = onWorker(this, worker, [worker, result, sequence, path, params] {
-        *result = worker->load(sequence, path, params);
+    QFuture<void> done = onWorker(m_mailbox, worker, [worker, result, sequence, path, params] {
+        return [result, loaded = worker->load(sequence, path, params)] {
+            *result = loaded;
+        };
     });
     co_await done;
     if (done.isCanceled() || !self) {
@@ -123,8 +152,9 @@ QCoro::Task<> ChatEngine::unload()
         Q_EMIT modelChanged();
     }
     ChatWorker *worker = m_worker;
-    co_await onWorker(this, worker, [worker] {
+    co_await onWorker(m_mailbox, worker, [worker] {
         worker->unload();
+        return [] { };
     });
 }
 
@@ -136,8 +166,10 @@ QCoro::Task<ChatReply> ChatEngine::generate(quint64 requestId, QList<Conversatio
     setCount(m_generating, +1, &ChatEngine::generatingChanged);
     auto reply = std::make_shared<ChatReply>();
     ChatWorker *worker = m_worker;
-    QFuture<void> done = onWorker(this, worker, [worker, reply, sequence, requestId, messages = std::move(messages), params] {
-        *reply = worker->generate(sequence, requestId, messages, params);
+    QFuture<void> done = onWorker(m_mailbox, worker, [worker, reply, sequence, requestId, messages = std::move(messages), params] {
+        return [reply, generated = worker->generate(sequence, requestId, messages, params)] {
+            *reply = generated;
+        };
     });
     co_await done;
     if (done.isCanceled() || !self) {

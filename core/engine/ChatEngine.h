@@ -12,8 +12,8 @@
 //   engine->stop();                                              // the reply ends within one token
 //
 // Threading: the ChatEngine object lives in the thread that created it (the GUI thread) and must be used
-// from there only. Model, KV cache and generation live on a private worker thread; text crosses as queued
-// signals, coalesced to at most ~60 textGenerated() per second. Calls never block the caller for long.
+// from there only. Model, KV cache and generation live on a private worker thread; text comes back in the
+// caller's thread as signals, coalesced to at most ~60 textGenerated() per second. Calls never block the caller for long.
 // Requests run one at a time, in order: generate() or load() while a reply is streaming stops that reply
 // first (its task finishes with StopReason::Stopped), so loading another model mid-reply is safe.
 // Destroying the engine stops generation and joins the worker.
@@ -43,6 +43,7 @@ namespace hearth
 {
 
 class ChatWorker;
+struct ChatMailbox;
 struct StopFlags;
 
 struct LoadParams {
@@ -264,12 +265,16 @@ Q_SIGNALS:
     void generationFinished(const hearth::ChatReply &reply);
     void errorOccurred(const QString &message);
 
+private Q_SLOTS:
+    void deliverResults(); // what the worker handed over, in its order
+
 private:
     void setCount(int &counter, int delta, void (ChatEngine::*changed)());
 
     QThread *m_thread;
     ChatWorker *m_worker; // lives on m_thread
     std::shared_ptr<StopFlags> m_flags;
+    std::shared_ptr<ChatMailbox> m_mailbox;
     quint64 m_lastSequence = 0;
     quint64 m_modelSequence = 0; // the last load() or unload(): its outcome is the current model
     ModelInfo m_model;

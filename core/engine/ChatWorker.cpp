@@ -58,9 +58,17 @@ std::optional<GgmlType> kvTypeFromName(const QString &name)
 }
 }
 
-ChatWorker::ChatWorker(std::shared_ptr<const StopFlags> flags)
+ChatWorker::ChatWorker(std::shared_ptr<const StopFlags> flags, std::shared_ptr<ChatMailbox> mailbox)
     : m_flags(std::move(flags))
+    , m_mailbox(std::move(mailbox))
 {
+}
+
+void ChatWorker::runJobs()
+{
+    while (const ChatMailbox::Call job = m_mailbox->take(m_mailbox->jobs)) {
+        job();
+    }
 }
 
 ChatWorker::~ChatWorker() = default;
