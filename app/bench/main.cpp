@@ -57,10 +57,10 @@ Stats stats(std::vector<double> v)
     return s;
 }
 
-// Where --synthetic models are kept: $HEARTH_CACHE_DIR, else the user's cache folder (~/.cache/hearth/synthetic).
+// Where --synthetic models are kept: $HEARTH_SYNTHETIC_DIR, else the user's cache folder (~/.cache/hearth/synthetic).
 QString syntheticCacheDir()
 {
-    const QString env = qEnvironmentVariable("HEARTH_CACHE_DIR");
+    const QString env = qEnvironmentVariable("HEARTH_SYNTHETIC_DIR");
     if (!env.isEmpty()) {
         return env;
     }
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
     parser.setApplicationDescription(u"Measures prompt processing (pp) and generation (tg) speed of a Llama model."_s);
     parser.addHelpOption();
     const QCommandLineOption modelOption(u"m"_s, u"The GGUF model file."_s, u"MODEL"_s);
-    const QCommandLineOption syntheticOption(u"synthetic"_s, u"Benchmark a random-weight model of this shape (tinyllama-1.1b, tiny), built once and cached in $HEARTH_CACHE_DIR or ~/.cache/hearth/synthetic."_s, u"SHAPE"_s);
+    const QCommandLineOption syntheticOption(u"synthetic"_s, u"Benchmark a random-weight model of this shape (tinyllama-1.1b, tiny), built once and cached in $HEARTH_SYNTHETIC_DIR, else ~/.cache/hearth/synthetic."_s, u"SHAPE"_s);
     const QCommandLineOption typeOption(u"type"_s, u"The weight type of --synthetic: Q8_0, Q4_K_M, F16, Q8_K, ..."_s, u"TYPE"_s, u"Q8_0"_s);
     const QCommandLineOption promptOption(u"p"_s, u"Prompt tokens of the pp test (0: none)."_s, u"N"_s, u"128"_s);
     const QCommandLineOption genOption(u"n"_s, u"Generated tokens of the tg test (0: none)."_s, u"N"_s, u"32"_s);

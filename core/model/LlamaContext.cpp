@@ -245,7 +245,7 @@ void LlamaContext::attention(uint32_t layer, uint32_t n)
                 }
             }
         }
-    });
+    }, 4);
 }
 
 } // namespace hearth

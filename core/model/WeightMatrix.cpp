@@ -104,7 +104,9 @@ void WeightMatrix::multiplyAll(std::span<const Product> products, const float *x
             }
         }
     });
-    // The rows of all products as one range; a thread's share may span several matrices.
+    // The rows of all products as one range; a thread's share may span several matrices. Small shares, a
+    // multiple of every gemm tile's height, balance threads that the OS runs at different speeds.
+    constexpr size_t rowGrain = 32;
     pool.parallelFor(totalRows, [&](size_t begin, size_t end) {
         size_t first = 0;
         for (size_t i = 0; i < products.size() && begin < end; ++i) {
@@ -117,7 +119,7 @@ void WeightMatrix::multiplyAll(std::span<const Product> products, const float *x
             }
             first = last;
         }
-    });
+    }, rowGrain);
 }
 
 } // namespace hearth

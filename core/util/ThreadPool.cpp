@@ -46,6 +46,23 @@ T waitForChange(const std::atomic<T> &a, T old)
         }
     }
 }
+
+constexpr int kIndexBits = 22;
+constexpr uint64_t kIndexMask = (uint64_t(1) << kIndexBits) - 1;
+constexpr uint64_t kGenerationMask = (uint64_t(1) << (64 - 2 * kIndexBits)) - 1;
+
+uint64_t generationOf(uint64_t work)
+{
+    return work >> (2 * kIndexBits);
+}
+uint64_t chunksOf(uint64_t work)
+{
+    return (work >> kIndexBits) & kIndexMask;
+}
+uint64_t nextOf(uint64_t work)
+{
+    return work & kIndexMask;
+}
 }
 
 ThreadPool::ThreadPool(unsigned threads)
@@ -55,8 +72,8 @@ ThreadPool::ThreadPool(unsigned threads)
     }
     m_workers.reserve(threads - 1);
     for (unsigned i = 1; i < threads; ++i) {
-        m_workers.emplace_back([this, i] {
-            workerLoop(i);
+        m_workers.emplace_back([this] {
+            workerLoop();
         });
     }
 }
@@ -64,65 +81,77 @@ ThreadPool::ThreadPool(unsigned threads)
 ThreadPool::~ThreadPool()
 {
     m_stop = true;
-    m_generation.fetch_add(1, std::memory_order_release);
-    m_generation.notify_all();
+    m_wake.fetch_add(1, std::memory_order_release);
+    m_wake.notify_all();
     for (auto &worker : m_workers) {
         worker.join();
     }
 }
 
-void ThreadPool::runChunk(unsigned index) noexcept
+void ThreadPool::work(uint64_t generation) noexcept
 {
-    // Even split; chunk `index` of m_chunks. Small n leaves some threads without work.
-    const size_t begin = m_n * index / m_chunks;
-    const size_t end = m_n * (index + 1) / m_chunks;
-    if (begin == end) {
-        return;
-    }
-    try {
-        (*m_fn)(begin, end);
-    } catch (...) {
-        std::lock_guard lock(m_errorMutex);
-        if (!m_error) {
-            m_error = std::current_exception();
+    for (;;) {
+        uint64_t w = m_work.load(std::memory_order_acquire);
+        do {
+            if (generationOf(w) != generation || nextOf(w) >= chunksOf(w)) {
+                return;
+            }
+        } while (!m_work.compare_exchange_weak(w, w + 1, std::memory_order_acq_rel, std::memory_order_acquire));
+        // Holding range nextOf(w): the job cannot end, so its fields stay valid.
+        const size_t chunks = chunksOf(w);
+        const size_t begin = size_t(nextOf(w)) * m_chunkSize;
+        const size_t end = std::min(m_n, begin + m_chunkSize);
+        try {
+            (*m_fn)(begin, end);
+        } catch (...) {
+            std::lock_guard lock(m_errorMutex);
+            if (!m_error) {
+                m_error = std::current_exception();
+            }
+        }
+        if (m_done.fetch_add(1, std::memory_order_acq_rel) + 1 == chunks) {
+            m_done.notify_one();
         }
     }
 }
 
-void ThreadPool::workerLoop(unsigned index)
+void ThreadPool::workerLoop()
 {
     uint32_t seen = 0;
     for (;;) {
-        seen = waitForChange(m_generation, seen);
+        seen = waitForChange(m_wake, seen);
         if (m_stop) {
             return;
         }
-        runChunk(index);
-        if (m_pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-            m_pending.notify_one();
-        }
+        work(generationOf(m_work.load(std::memory_order_acquire)));
     }
 }
 
-void ThreadPool::parallelFor(size_t n, const std::function<void(size_t, size_t)> &fn)
+void ThreadPool::parallelFor(size_t n, const std::function<void(size_t, size_t)> &fn, size_t grain)
 {
     if (n == 0) {
         return;
     }
-    if (m_workers.empty() || n == 1) {
+    const size_t chunkSize = std::max<size_t>(1, grain ? grain : (n + size() - 1) / size());
+    // Few ranges are cheaper than many: the range count must fit its 22 bits.
+    const size_t size = std::max(chunkSize, (n + kIndexMask - 1) / kIndexMask);
+    const size_t chunks = (n + size - 1) / size;
+    if (m_workers.empty() || chunks == 1) {
         fn(0, n);
         return;
     }
     m_fn = &fn;
     m_n = n;
-    m_chunks = size();
+    m_chunkSize = size;
     m_error = nullptr;
-    m_pending.store(unsigned(m_workers.size()), std::memory_order_relaxed);
-    m_generation.fetch_add(1, std::memory_order_release);
-    m_generation.notify_all();
-    runChunk(0);
-    for (unsigned pending = m_pending.load(std::memory_order_acquire); pending != 0;) {
-        pending = waitForChange(m_pending, pending);
+    m_done.store(0, std::memory_order_relaxed);
+    const uint64_t generation = ++m_jobs & kGenerationMask;
+    m_work.store((generation << (2 * kIndexBits)) | (uint64_t(chunks) << kIndexBits), std::memory_order_release);
+    m_wake.fetch_add(1, std::memory_order_release);
+    m_wake.notify_all();
+    work(generation);
+    for (size_t done = m_done.load(std::memory_order_acquire); done != chunks;) {
+        done = waitForChange(m_done, done);
     }
     m_fn = nullptr;
     if (m_error) {

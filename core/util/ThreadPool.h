@@ -32,22 +32,30 @@ public:
         return unsigned(m_workers.size()) + 1;
     }
 
-    // Calls fn(begin, end) on disjoint, contiguous ranges covering [0, n), at most one per thread, and
-    // returns when all are done. The first exception thrown by any range is rethrown here.
-    void parallelFor(size_t n, const std::function<void(size_t, size_t)> &fn);
+    // Calls fn(begin, end) on disjoint, contiguous ranges covering [0, n) and returns when all are done.
+    // grain 0: about one range per thread; otherwise ranges of at most `grain` elements. Ranges are taken by
+    // whichever thread is free, so a thread the OS has not scheduled holds nobody up (the caller does the
+    // rest). The first exception thrown by any range is rethrown here.
+    void parallelFor(size_t n, const std::function<void(size_t, size_t)> &fn, size_t grain = 0);
 
 private:
-    void workerLoop(unsigned index);
-    void runChunk(unsigned index) noexcept;
+    void workerLoop();
+    // Takes and runs ranges of the job of generation `generation` until none is left.
+    void work(uint64_t generation) noexcept;
 
     std::vector<std::thread> m_workers;
-    // The job being run, published by a release increment of m_generation.
+    // The job: fn, n and the range size are written before m_work announces it and stay put until its last range
+    // is done; a thread reads them only while it holds a range.
     const std::function<void(size_t, size_t)> *m_fn = nullptr;
     size_t m_n = 0;
-    unsigned m_chunks = 0;
+    size_t m_chunkSize = 0;
     bool m_stop = false;
-    std::atomic<uint32_t> m_generation = 0;
-    std::atomic<unsigned> m_pending = 0; // workers still running the current job
+    uint64_t m_jobs = 0;
+    // Generation (20 bits), range count (22 bits) and the next free range (22 bits) in one word, so that a
+    // thread waking late for a finished job cannot take a range of the next one.
+    std::atomic<uint64_t> m_work = 0;
+    std::atomic<uint32_t> m_wake = 0; // bumped for every job; idle workers wait on it
+    std::atomic<size_t> m_done = 0; // ranges finished in the current job
     std::mutex m_errorMutex;
     std::exception_ptr m_error;
 };

@@ -54,6 +54,39 @@ private Q_SLOTS:
         }
     }
 
+    void grainBoundsTheRanges_data()
+    {
+        QTest::addColumn<size_t>("n");
+        QTest::addColumn<size_t>("grain");
+        QTest::newRow("exact") << size_t(64) << size_t(8);
+        QTest::newRow("ragged") << size_t(1001) << size_t(32);
+        QTest::newRow("grain above n") << size_t(5) << size_t(100);
+    }
+
+    void grainBoundsTheRanges()
+    {
+        QFETCH(size_t, n);
+        QFETCH(size_t, grain);
+        ThreadPool pool(3);
+        for (int round = 0; round < 50; ++round) {
+            std::vector<std::atomic<int>> hits(n);
+            std::atomic<bool> tooLarge = false;
+            pool.parallelFor(
+                n,
+                [&](size_t begin, size_t end) {
+                    tooLarge = tooLarge || end - begin > grain;
+                    for (size_t i = begin; i < end; ++i) {
+                        hits[i].fetch_add(1);
+                    }
+                },
+                grain);
+            QVERIFY(!tooLarge);
+            for (size_t i = 0; i < n; ++i) {
+                QCOMPARE(hits[i].load(), 1);
+            }
+        }
+    }
+
     void usesSeveralThreads()
     {
         ThreadPool pool(4);
@@ -64,8 +97,10 @@ private Q_SLOTS:
             std::lock_guard lock(mutex);
             seen.insert(std::this_thread::get_id());
         });
-        QCOMPARE(seen.size(), size_t(4));
-        QVERIFY(seen.count(std::this_thread::get_id()) == 1); // the caller works too
+        // Ranges go to whichever thread is free: on a loaded machine a worker may wake too late for its share,
+        // but the three sleeping workers cannot hold all four ranges, so the caller always takes one.
+        QVERIFY(seen.size() >= 2);
+        QVERIFY(seen.count(std::this_thread::get_id()) == 1);
     }
 
     void defaultIsHardwareThreads()
