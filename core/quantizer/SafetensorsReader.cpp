@@ -9,6 +9,7 @@
 #include <QJsonObject>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace hearth
@@ -63,7 +64,8 @@ SafetensorsReader::SafetensorsReader(const std::string &path)
         std::optional<uint64_t> elements = 1;
         for (const QJsonValue dim : entry.value(QStringLiteral("shape")).toArray()) {
             const double d = dim.toDouble(-1);
-            if (d < 0 || d != double(uint64_t(d))) {
+            // Range first: converting a double outside uint64_t's range is undefined behaviour.
+            if (!(d >= 0 && d < 0x1p64) || d != std::floor(d)) {
                 fail("tensor '" + name + "' has an invalid shape");
             }
             tensor.shape.push_back(uint64_t(d));
