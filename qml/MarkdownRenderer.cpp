@@ -75,11 +75,30 @@ KSH::Definition definitionFor(const QString &language)
 }
 }
 
+// Models (and people) mean a single newline as a line break, Markdown as a space: mark each as a hard break
+// (two trailing spaces) outside code fences.
+static QString withHardBreaks(const QString &markdown)
+{
+    QStringList lines = markdown.split(u'\n');
+    bool inFence = false;
+    for (qsizetype i = 0; i + 1 < lines.size(); ++i) {
+        if (lines[i].trimmed().startsWith(u"```"_s) || lines[i].trimmed().startsWith(u"~~~"_s)) {
+            inFence = !inFence;
+            continue;
+        }
+        if (!inFence && !lines[i].trimmed().isEmpty() && !lines[i + 1].trimmed().isEmpty()
+            && !lines[i + 1].trimmed().startsWith(u"```"_s)) {
+            lines[i] += u"  "_s;
+        }
+    }
+    return lines.join(u'\n');
+}
+
 QString MarkdownRenderer::toHtml(const QString &markdown, bool darkTheme)
 {
     QTextDocument document;
     // HTML typed in a message (or produced by a model) is shown as text, never interpreted.
-    document.setMarkdown(markdown, QTextDocument::MarkdownFeatures(QTextDocument::MarkdownDialectGitHub | QTextDocument::MarkdownNoHTML));
+    document.setMarkdown(withHardBreaks(markdown), QTextDocument::MarkdownFeatures(QTextDocument::MarkdownDialectGitHub | QTextDocument::MarkdownNoHTML));
 
     const KSH::Theme theme = repository().defaultTheme(darkTheme ? KSH::Repository::DarkTheme : KSH::Repository::LightTheme);
     const QColor background = QColor::fromRgb(theme.editorColor(KSH::Theme::BackgroundColor));

@@ -9,6 +9,7 @@
 #include "TestData.h"
 #include "engine/ChatEngine.h"
 
+#include <KLocalizedString>
 #include <QAbstractItemModelTester>
 #include <QCoroTask>
 #include <QGuiApplication>
@@ -47,6 +48,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         HEARTH_REQUIRE_SHARED(u"models/stories260K.gguf"_s);
+        KLocalizedString::setApplicationDomain("hearth");
         QStandardPaths::setTestModeEnabled(true);
         QVERIFY(m_dir.isValid());
         m_settings = std::make_unique<AppSettings>(m_dir.filePath(u"hearthrc"_s));

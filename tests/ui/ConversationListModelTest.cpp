@@ -2,6 +2,7 @@
 // ConversationListModel over a real store: order, sections, search, rename, pin, delete and undo.
 #include "ConversationListModel.h"
 
+#include <KLocalizedString>
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QSqlDatabase>
@@ -42,6 +43,7 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
+        KLocalizedString::setApplicationDomain("hearth");
         QStandardPaths::setTestModeEnabled(true);
         QVERIFY(m_dir.isValid());
     }

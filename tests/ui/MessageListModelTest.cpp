@@ -3,8 +3,10 @@
 #include "MarkdownRenderer.h"
 #include "MessageListModel.h"
 
+#include <KLocalizedString>
 #include <QAbstractItemModelTester>
 #include <QGuiApplication>
+#include <QLocale>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTextBlock>
@@ -27,6 +29,11 @@ private:
     }
 
 private Q_SLOTS:
+    void initTestCase()
+    {
+        KLocalizedString::setApplicationDomain("hearth");
+    }
+
     void streaming()
     {
         MessageListModel model;
@@ -53,7 +60,7 @@ private Q_SLOTS:
         model.replaceLast(done);
         QCOMPARE(model.data(model.index(1), MessageListModel::StreamingRole).toBool(), false);
         QCOMPARE(model.data(model.index(1), MessageListModel::StatsRole).toString(),
-                 u"First token after 12 ms · 99.9 tokens/s · context 30 of 2048"_s);
+                 u"First token after 12 ms · 99.9 tokens/s · context 30 of %1"_s.arg(QLocale().toString(2048)));
         QCOMPARE(model.rowOf(2), 1);
         QCOMPARE(model.messages().size(), 2);
 
@@ -96,6 +103,11 @@ private Q_SLOTS:
         QTextDocument plainDocument;
         plainDocument.setHtml(plain);
         QCOMPARE(plainDocument.toPlainText(), u"a b c"_s);
+
+        // A single newline is a line break, as the model meant it, not a space.
+        QTextDocument lines;
+        lines.setHtml(MarkdownRenderer::toHtml(u"one\ntwo\n\nthree"_s, false));
+        QCOMPARE(lines.toPlainText(), u"one\ntwo\nthree"_s);
 
         // HTML in a message is text, not markup.
         const QString escaped = MarkdownRenderer::toHtml(u"<b>not bold</b> & <script>"_s, false);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The chat and settings pages in the real window, offscreen, in light and dark colours: the welcome without a
+// The chat and settings pages in the real window, offscreen, in the light or (HEARTH_COLOR_SCHEME=dark) dark
+// colour scheme: the welcome without a
 // model, a chat with a streamed reply (the real model) and Markdown with code, search results, the settings
 // bound to AppSettings. Screenshots land in the build tree's screenshots/ folder. Any QML warning fails.
 #include "App.h"
@@ -15,6 +16,9 @@
 #include <KLocalizedQmlContext>
 #include <KLocalizedString>
 #include <QApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QQmlApplicationEngine>
 #include <QQuickItem>
@@ -38,11 +42,13 @@ private:
     QQmlApplicationEngine *m_engine = nullptr;
     QQuickWindow *m_window = nullptr;
     std::unique_ptr<QSignalSpy> m_warnings;
-    QPalette m_light;
 
     QQuickItem *find(const QString &name) const
     {
-        return m_window->contentItem()->findChild<QQuickItem *>(name);
+        // Pages belong to the page pool, not to the window's object tree: search the page shown.
+        auto *pageStack = m_window->property("pageStack").value<QObject *>();
+        auto *page = pageStack ? pageStack->property("currentItem").value<QObject *>() : nullptr;
+        return page ? page->findChild<QQuickItem *>(name) : nullptr;
     }
 
     void showPage(const QString &name)
@@ -52,53 +58,29 @@ private:
         QVERIFY(found);
     }
 
-    // Breeze Dark's colours, as the palette a dark colour scheme gives the application.
-    static QPalette darkPalette()
+    // Saves the window as NAME-SCHEME.png and checks it is drawn in the scheme's colours: the bottom right
+    // corner is page background, dark in the dark scheme and light in the light one.
+    void screenshot(const QString &name)
     {
-        QPalette p;
-        const QColor window(0x20, 0x23, 0x26), base(0x14, 0x16, 0x18), text(0xfc, 0xfc, 0xfc), button(0x29, 0x2c, 0x30);
-        const QColor highlight(0x3d, 0xae, 0xe9), disabled(0x6e, 0x71, 0x75);
-        p.setColor(QPalette::Window, window);
-        p.setColor(QPalette::WindowText, text);
-        p.setColor(QPalette::Base, base);
-        p.setColor(QPalette::AlternateBase, QColor(0x1d, 0x1f, 0x22));
-        p.setColor(QPalette::Text, text);
-        p.setColor(QPalette::Button, button);
-        p.setColor(QPalette::ButtonText, text);
-        p.setColor(QPalette::Highlight, highlight);
-        p.setColor(QPalette::HighlightedText, text);
-        p.setColor(QPalette::ToolTipBase, window);
-        p.setColor(QPalette::ToolTipText, text);
-        p.setColor(QPalette::PlaceholderText, QColor(0xa1, 0xa9, 0xb1));
-        p.setColor(QPalette::Link, QColor(0x1d, 0x99, 0xf3));
-        p.setColor(QPalette::Mid, QColor(0x1c, 0x1e, 0x20));
-        p.setColor(QPalette::Dark, QColor(0x10, 0x11, 0x12));
-        p.setColor(QPalette::Light, QColor(0x40, 0x43, 0x47));
-        p.setColor(QPalette::Disabled, QPalette::Text, disabled);
-        p.setColor(QPalette::Disabled, QPalette::WindowText, disabled);
-        p.setColor(QPalette::Disabled, QPalette::ButtonText, disabled);
-        return p;
+        QTest::qWait(400);
+        const QString path = TestData::screenshotPath(name + u'-' + scheme());
+        const QString error = WindowCapture::save(m_window, path);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        const QImage image(path);
+        QVERIFY(!image.isNull());
+        const QColor corner = image.pixelColor(image.width() - 3, image.height() - 3);
+        QVERIFY2(isDark() ? corner.lightnessF() < 0.35 : corner.lightnessF() > 0.65,
+                 qPrintable(u"%1: background %2"_s.arg(path, corner.name())));
     }
 
-    // Saves the window in both colour schemes as NAME-light.png and NAME-dark.png and checks each is a drawn
-    // window whose background matches the scheme.
-    void screenshots(const QString &name)
+public:
+    static bool isDark()
     {
-        for (const bool dark : {false, true}) {
-            QApplication::setPalette(dark ? darkPalette() : m_light);
-            QTest::qWait(400);
-            const QString path = TestData::screenshotPath(name + (dark ? u"-dark"_s : u"-light"_s));
-            const QString error = WindowCapture::save(m_window, path);
-            QVERIFY2(error.isEmpty(), qPrintable(error));
-            const QImage image(path);
-            QVERIFY(!image.isNull());
-            // The bottom right corner is page background: dark in the dark scheme, light in the light one.
-            const QColor corner = image.pixelColor(image.width() - 3, image.height() - 3);
-            QVERIFY2(dark ? corner.lightnessF() < 0.35 : corner.lightnessF() > 0.65,
-                     qPrintable(u"%1: background %2"_s.arg(path, corner.name())));
-        }
-        QApplication::setPalette(m_light);
-        QTest::qWait(200);
+        return qEnvironmentVariable("HEARTH_COLOR_SCHEME") == u"dark"_s;
+    }
+    static QString scheme()
+    {
+        return isDark() ? u"dark"_s : u"light"_s;
     }
 
 private Q_SLOTS:
@@ -107,7 +89,6 @@ private Q_SLOTS:
         KLocalizedString::setApplicationDomain("hearth");
         App::setupIconTheme();
         KAboutData::setApplicationData(App::makeAboutData());
-        m_light = QApplication::palette();
         // A clean conversation file for this run.
         QFile::remove(hearth::ConversationStore::defaultPath());
         AppSettings::instance()->resetToDefaults();
@@ -133,10 +114,9 @@ private Q_SLOTS:
     void welcomeWithoutModel()
     {
         showPage(u"chats"_s);
-        QTRY_VERIFY(find(u"welcome"_s));
-        QTRY_VERIFY(find(u"welcome"_s)->isVisible());
-        QVERIFY(!find(u"messageInput"_s)->isEnabled());
-        screenshots(u"chats-welcome"_s);
+        QTRY_VERIFY(find(u"welcome"_s) && find(u"welcome"_s)->isVisible());
+        QVERIFY(find(u"messageInput"_s) && !find(u"messageInput"_s)->isEnabled());
+        screenshot(u"chats-welcome"_s);
     }
 
     void settingsBoundToAppSettings()
@@ -152,7 +132,7 @@ private Q_SLOTS:
         QTRY_COMPARE(find(u"temperature"_s)->property("value").toInt(), 30);
         AppSettings::instance()->resetToDefaults();
         QTRY_COMPARE(find(u"threads"_s)->property("value").toInt(), 0);
-        screenshots(u"settings"_s);
+        screenshot(u"settings"_s);
     }
 
     void chatWithReply()
@@ -178,34 +158,90 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(manager->isLoaded(), 30000);
         showPage(u"chats"_s);
         chat->newConversation();
-        QTRY_VERIFY(!find(u"welcome"_s)->isVisible());
+        QTRY_VERIFY(find(u"welcome"_s) && !find(u"welcome"_s)->isVisible());
         QSignalSpy finished(chat, &ChatController::replyFinished);
         QVERIFY(chat->send(u"Once upon a time"_s));
         QVERIFY(finished.wait(60000));
         QVERIFY(!finished.first().first().toString().isEmpty());
-        QTRY_COMPARE(find(u"messageList"_s)->property("count").toInt(), 2);
-        QTRY_VERIFY(find(u"statusLine"_s)->isVisible());
-        screenshots(u"chats-reply"_s);
+        QTRY_VERIFY(find(u"messageList"_s) && find(u"messageList"_s)->property("count").toInt() == 2);
+        QTRY_VERIFY(find(u"statusLine"_s) && find(u"statusLine"_s)->isVisible());
+        screenshot(u"chats-reply"_s);
 
         chat->openConversation(codeId);
-        QTRY_COMPARE(find(u"messageList"_s)->property("count").toInt(), 2);
-        screenshots(u"chats-code"_s);
+        QTRY_VERIFY(find(u"messageList"_s)->property("count").toInt() == 2);
+        screenshot(u"chats-code"_s);
 
         auto *search = find(u"searchField"_s);
         QVERIFY(search);
         search->setProperty("text", u"hello"_s);
         QMetaObject::invokeMethod(search, "accepted");
         QTRY_COMPARE(chat->conversations()->rowCount(), 1);
-        screenshots(u"chats-search"_s);
+        screenshot(u"chats-search"_s);
         search->setProperty("text", QString());
         QMetaObject::invokeMethod(search, "accepted");
         QTRY_COMPARE(chat->conversations()->rowCount(), 2);
     }
 };
 
+// Breeze Dark's colours as kdeglobals holds them: what Kirigami's desktop theme reads the colour scheme from.
+static const char darkScheme[] = R"([Colors:Window]
+BackgroundNormal=32,35,38
+BackgroundAlternate=41,44,48
+ForegroundNormal=252,252,252
+ForegroundInactive=161,169,177
+DecorationFocus=61,174,233
+DecorationHover=61,174,233
+
+[Colors:View]
+BackgroundNormal=20,22,24
+BackgroundAlternate=29,31,34
+ForegroundNormal=252,252,252
+ForegroundInactive=161,169,177
+DecorationFocus=61,174,233
+DecorationHover=61,174,233
+
+[Colors:Button]
+BackgroundNormal=41,44,48
+BackgroundAlternate=38,40,44
+ForegroundNormal=252,252,252
+ForegroundInactive=161,169,177
+DecorationFocus=61,174,233
+DecorationHover=61,174,233
+
+[Colors:Selection]
+BackgroundNormal=61,174,233
+BackgroundAlternate=30,87,116
+ForegroundNormal=252,252,252
+ForegroundInactive=161,169,177
+
+[Colors:Tooltip]
+BackgroundNormal=41,44,48
+ForegroundNormal=252,252,252
+
+[Colors:Header]
+BackgroundNormal=41,44,48
+BackgroundAlternate=32,35,38
+ForegroundNormal=252,252,252
+ForegroundInactive=161,169,177
+
+[Colors:Complementary]
+BackgroundNormal=42,46,50
+ForegroundNormal=252,252,252
+)";
+
 int main(int argc, char *argv[])
 {
     QStandardPaths::setTestModeEnabled(true);
+    // HEARTH_COLOR_SCHEME=dark: Breeze Dark in the test's own kdeglobals; otherwise the default (Breeze).
+    const QString kdeglobals = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) + u"/kdeglobals"_s;
+    QFile::remove(kdeglobals);
+    if (PagesTest::isDark()) {
+        QDir().mkpath(QFileInfo(kdeglobals).absolutePath());
+        QFile file(kdeglobals);
+        if (!file.open(QIODevice::WriteOnly) || file.write(darkScheme) != qint64(sizeof(darkScheme) - 1)) {
+            return 1;
+        }
+    }
     App::setupStyle();
     QApplication app(argc, argv);
     PagesTest test;
