@@ -24,7 +24,8 @@ int chatCommand(const QStringList &args)
     const QCommandLineOption ctxOption(u"ctx"_s, u"Context size in tokens (default 2048)."_s, u"N"_s);
     const QCommandLineOption tempOption(u"temp"_s, u"Sampling temperature (default 0.8, 0: greedy)."_s, u"T"_s);
     const QCommandLineOption familyOption(u"family"_s, u"Chat template family instead of the model's."_s, u"NAME"_s);
-    parser.addOptions({modelOption, systemOption, ctxOption, tempOption, familyOption});
+    const QCommandLineOption countOption({u"n"_s, u"max-tokens"_s}, u"At most this many tokens per reply (default: no limit)."_s, u"N"_s);
+    parser.addOptions({modelOption, systemOption, ctxOption, tempOption, familyOption, countOption});
     parser.process(args);
     if (!parser.isSet(modelOption)) {
         std::fprintf(stderr, "hearth-cli: chat needs -m MODEL (see --help)\n");
@@ -48,6 +49,7 @@ int chatCommand(const QStringList &args)
     if (parser.isSet(tempOption)) {
         params.temperature = parser.value(tempOption).toFloat();
     }
+    params.maxNewTokens = parser.value(countOption).toInt();
     QObject::connect(&engine, &hearth::ChatEngine::textGenerated, [](quint64, const QString &delta) {
         std::fputs(delta.toUtf8().constData(), stdout);
         std::fflush(stdout);
