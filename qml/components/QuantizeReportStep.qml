@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import QtQuick
+import QtQuick.Controls as QQC2
+import QtQuick.Layouts
+import QtGraphs
+import org.kde.coreaddons as KCoreAddons
+import org.kde.kirigami as Kirigami
+import org.hearthapp.hearth
+
+// Step 4: what the quantization cost: totals, the error of each layer as a chart, and every tensor.
+ColumnLayout {
+    id: step
+
+    required property QuantizeWizard wizard
+
+    signal showModels()
+
+    spacing: Kirigami.Units.largeSpacing
+
+    function percent(fraction: real): string {
+        return i18nc("@info percentage", "%1 %", (fraction * 100).toLocaleString(Qt.locale(), 'f', 2));
+    }
+    function number(value: real): string {
+        return value.toExponential(2);
+    }
+
+    Kirigami.FormLayout {
+        Layout.fillWidth: true
+
+        Kirigami.Separator {
+            Kirigami.FormData.isSection: true
+            Kirigami.FormData.label: i18nc("@title:group", "Done")
+        }
+        QQC2.Label {
+            objectName: "reportOutput"
+            Kirigami.FormData.label: i18nc("@label", "Saved as:")
+            Layout.maximumWidth: Kirigami.Units.gridUnit * 30
+            text: step.wizard.outputPath
+            elide: Text.ElideMiddle
+        }
+        QQC2.Label {
+            objectName: "reportSize"
+            Kirigami.FormData.label: i18nc("@label", "Size:")
+            text: i18nc("@info input size, output size, percent", "%1 → %2 (%3 % of the original)",
+                        KCoreAddons.Format.formatByteSize(step.wizard.summary.inputBytes ?? 0, 1),
+                        KCoreAddons.Format.formatByteSize(step.wizard.summary.outputBytes ?? 0, 1),
+                        Math.round(100 * (step.wizard.summary.outputBytes ?? 0) / Math.max(1, step.wizard.summary.inputBytes ?? 1)))
+        }
+        QQC2.Label {
+            objectName: "reportError"
+            Kirigami.FormData.label: i18nc("@label", "Error:")
+            text: i18nc("@info mean relative error, rmse, max error", "mean relative %1, RMSE %2, largest %3",
+                        step.percent(step.wizard.summary.meanRelError ?? 0), step.number(step.wizard.summary.rmse ?? 0),
+                        step.number(step.wizard.summary.maxAbsError ?? 0))
+        }
+        QQC2.Label {
+            Kirigami.FormData.label: i18nc("@label", "Time:")
+            text: i18nc("@info seconds", "%1 s", (step.wizard.summary.seconds ?? 0).toLocaleString(Qt.locale(), 'f', 1))
+        }
+        QQC2.Label {
+            Kirigami.FormData.label: i18nc("@label", "Warnings:")
+            Layout.maximumWidth: Kirigami.Units.gridUnit * 30
+            visible: (step.wizard.summary.warnings ?? []).length > 0
+            text: (step.wizard.summary.warnings ?? []).join("\n")
+            wrapMode: Text.Wrap
+            color: Kirigami.Theme.neutralTextColor
+        }
+        RowLayout {
+            spacing: Kirigami.Units.largeSpacing
+            QQC2.Button {
+                objectName: "showModelsButton"
+                text: i18nc("@action:button", "Show in Models")
+                icon.name: "cpu"
+                onClicked: step.showModels()
+            }
+            QQC2.Button {
+                text: i18nc("@action:button", "Try Another Type")
+                icon.name: "go-previous"
+                onClicked: step.wizard.chooseAnotherTarget()
+            }
+        }
+    }
+
+    Kirigami.Heading {
+        Layout.leftMargin: Kirigami.Units.largeSpacing
+        level: 3
+        text: i18nc("@title", "Mean relative error by layer")
+    }
+
+    GraphsView {
+        id: chart
+
+        objectName: "layerErrorChart"
+        Layout.fillWidth: true
+        Layout.preferredHeight: Kirigami.Units.gridUnit * 14
+        Layout.leftMargin: Kirigami.Units.largeSpacing
+        Layout.rightMargin: Kirigami.Units.largeSpacing
+
+        readonly property bool dark: Kirigami.ColorUtils.brightnessForColor(Kirigami.Theme.backgroundColor) === Kirigami.ColorUtils.Dark
+
+        theme: GraphsTheme {
+            colorScheme: chart.dark ? GraphsTheme.ColorScheme.Dark : GraphsTheme.ColorScheme.Light
+            backgroundVisible: false
+            plotAreaBackgroundVisible: false
+            labelTextColor: Kirigami.Theme.textColor
+            seriesColors: [Kirigami.Theme.highlightColor]
+            borderColors: [Kirigami.Theme.highlightColor]
+        }
+        axisX: BarCategoryAxis {
+            categories: step.wizard.layerErrors.map(layer => String(layer.layer))
+            gridVisible: false
+            subGridVisible: false
+        }
+        axisY: ValueAxis {
+            min: 0
+            // Room above the tallest bar; in percent.
+            max: Math.max(0.01, step.wizard.maxLayerRelError * 100 * 1.15)
+            labelDecimals: 2
+            subGridVisible: false
+        }
+        BarSeries {
+            BarSet {
+                label: i18nc("@label chart series", "Mean relative error (%)")
+                values: step.wizard.layerErrors.map(layer => layer.meanRelError * 100)
+            }
+        }
+    }
+
+    Kirigami.Heading {
+        Layout.leftMargin: Kirigami.Units.largeSpacing
+        level: 3
+        text: i18nc("@title", "Tensors")
+    }
+
+    QuantizeTensorTable {
+        Layout.fillWidth: true
+        Layout.leftMargin: Kirigami.Units.largeSpacing
+        Layout.rightMargin: Kirigami.Units.largeSpacing
+        model: step.wizard.report
+    }
+}

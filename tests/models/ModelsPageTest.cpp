@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The Models and Quantize pages in the real window, offscreen, light and dark: the welcome, a wrong file dropped,
+// the list with a loaded model, and the end-to-end wizard run: drop a small F32 GGUF, choose Q8_0, run, read
+// the report, find the result under Models. Screenshots land in the build tree's screenshots/. Any QML warning
+// fails.
+#include "App.h"
+#include "AppSettings.h"
+#include "ColorSchemes.h"
+#include "ModelFixtures.h"
+#include "ModelListModel.h"
+#include "ModelManager.h"
+#include "QuantizeWizard.h"
+#include "TestData.h"
+#include "WindowCapture.h"
+
+#include <KAboutData>
+#include <KLocalizedQmlContext>
+#include <KLocalizedString>
+#include <QApplication>
+#include <QDropEvent>
+#include <QImage>
+#include <QMimeData>
+#include <QQmlApplicationEngine>
+#include <QQuickItem>
+#include <QQuickWindow>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QtQml/QQmlExtensionPlugin>
+
+#include <functional>
+#include <memory>
+
+Q_IMPORT_QML_PLUGIN(org_hearthapp_hearthPlugin)
+
+using namespace Qt::StringLiterals;
+
+class ModelsPageTest : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString m_models;
+    QQmlApplicationEngine *m_engine = nullptr;
+    QQuickWindow *m_window = nullptr;
+    std::unique_ptr<QSignalSpy> m_warnings;
+    QPalette m_light;
+
+    // Items inside list delegates are not QObject children of the view: walk the item tree too.
+    static QQuickItem *findItem(QQuickItem *root, const QString &name)
+    {
+        if (!root) {
+            return nullptr;
+        }
+        if (root->objectName() == name && root->isVisible()) {
+            return root;
+        }
+        const auto children = root->childItems();
+        for (QQuickItem *child : children) {
+            if (QQuickItem *found = findItem(child, name)) {
+                return found;
+            }
+        }
+        return nullptr;
+    }
+
+    QQuickItem *find(const QString &name) const
+    {
+        // Pages belong to the page pool, not to the window's item tree: search the object tree first.
+        const auto all = m_window->findChildren<QQuickItem *>(name);
+        for (QQuickItem *item : all) {
+            if (item->isVisible()) {
+                return item;
+            }
+        }
+        return findItem(m_window->contentItem(), name);
+    }
+
+    QuantizeWizard *wizard() const
+    {
+        QObject *page = m_window->findChild<QObject *>(u"quantizePage"_s);
+        if (!page) {
+            page = findItem(m_window->contentItem(), u"quantizePage"_s);
+        }
+        return page ? qobject_cast<QuantizeWizard *>(page->property("wizard").value<QObject *>()) : nullptr;
+    }
+
+    void showPage(const QString &name)
+    {
+        bool found = false;
+        QVERIFY(QMetaObject::invokeMethod(m_window, "showPage", Q_RETURN_ARG(bool, found), Q_ARG(QString, name)));
+        QVERIFY(found);
+        QTest::qWait(300); // page transition
+    }
+
+    // What a file manager does when a file is dropped on the window's centre.
+    void dropFile(const QString &path)
+    {
+        auto *mime = new QMimeData;
+        mime->setUrls({QUrl::fromLocalFile(path)});
+        const QPointF centre(m_window->width() / 2.0, m_window->height() / 2.0);
+        QDragEnterEvent enter(centre.toPoint(), Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(m_window, &enter);
+        QDragMoveEvent move(centre.toPoint(), Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(m_window, &move);
+        QDropEvent drop(centre, Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(m_window, &drop);
+        delete mime;
+    }
+
+    void click(const QString &name)
+    {
+        QQuickItem *item = find(name);
+        QVERIFY2(item, qPrintable(name));
+        const QPointF centre = item->mapToScene(QPointF(item->width() / 2, item->height() / 2));
+        QTest::mouseClick(m_window, Qt::LeftButton, {}, centre.toPoint());
+    }
+
+    void capture(const QString &name, bool dark)
+    {
+        const QString path = TestData::screenshotPath(name + (dark ? u"-dark"_s : u"-light"_s));
+        const QString error = WindowCapture::save(m_window, path);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        const QImage image(path);
+        QVERIFY(!image.isNull());
+        // The bottom right corner is page background: dark in the dark scheme, light in the light one.
+        const QColor corner = image.pixelColor(image.width() - 3, image.height() - 3);
+        QVERIFY2(dark ? corner.lightnessF() < 0.35 : corner.lightnessF() > 0.65, qPrintable(u"%1: background %2"_s.arg(path, corner.name())));
+    }
+
+    void setDark(bool dark)
+    {
+        ColorSchemes::apply(dark, m_light, m_dir.path());
+        QTest::qWait(400);
+    }
+
+    void screenshots(const QString &name)
+    {
+        for (const bool dark : {false, true}) {
+            setDark(dark);
+            capture(name, dark);
+        }
+        setDark(false);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        KLocalizedString::setApplicationDomain("hearth");
+        App::setupIconTheme();
+        KAboutData::setApplicationData(App::makeAboutData());
+        m_light = QApplication::palette();
+        AppSettings::instance()->resetToDefaults();
+        m_models = m_dir.filePath(u"models"_s);
+        AppSettings::instance()->setModelsFolder(m_models);
+
+        ColorSchemes::apply(false, m_light, m_dir.path()); // not whatever kdeglobals says
+
+        m_engine = new QQmlApplicationEngine(this);
+        KLocalization::setupLocalizedContext(m_engine);
+        m_warnings = std::make_unique<QSignalSpy>(m_engine, &QQmlEngine::warnings);
+        m_engine->loadFromModule("org.hearthapp.hearth", "Main");
+        QCOMPARE(m_engine->rootObjects().size(), 1);
+        m_window = qobject_cast<QQuickWindow *>(m_engine->rootObjects().constFirst());
+        QVERIFY(m_window);
+        m_window->resize(1100, 720);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window));
+    }
+
+    void cleanup()
+    {
+        const QString first = m_warnings->isEmpty() ? QString() : m_warnings->first().first().toString();
+        QVERIFY2(m_warnings->isEmpty(), qPrintable(first));
+    }
+
+    void cleanupTestCase()
+    {
+        ModelManager::instance()->unload();
+    }
+
+    void welcomeWithoutModels()
+    {
+        showPage(u"models"_s);
+        QTRY_VERIFY(!ModelManager::instance()->models()->isScanning());
+        QCOMPARE(ModelManager::instance()->models()->rowCount(), 0);
+        QTRY_VERIFY(find(u"modelsWelcome"_s));
+        screenshots(u"models-welcome"_s);
+    }
+
+    void wrongFileDroppedSaysWhy()
+    {
+        QTemporaryDir outside;
+        const QString notes = outside.filePath(u"notes.gguf"_s);
+        QVERIFY(ModelFixtures::writeBytes(notes, "meeting notes, not a model\n"));
+        dropFile(notes);
+        QTRY_VERIFY(find(u"modelsMessage"_s));
+        const QString text = find(u"modelsMessage"_s)->property("text").toString();
+        QVERIFY2(text.startsWith(u"notes.gguf: "_s) && text.contains(u"not a GGUF file"_s), qPrintable(text));
+        QVERIFY(!QFileInfo::exists(m_models + u"/notes.gguf"_s));
+        screenshots(u"models-drop-error"_s);
+    }
+
+    void listsAndLoadsModels()
+    {
+        HEARTH_REQUIRE_SHARED(u"models/stories260K.gguf"_s);
+        QVERIFY(QDir().mkpath(m_models));
+        QVERIFY(QFile::copy(TestData::sharedFile(u"models/stories260K.gguf"_s), m_models + u"/stories260K.gguf"_s));
+        ModelFixtures::writeTiny(m_models + u"/tiny-random-Q4_K_M.gguf"_s, "Q4_K_M");
+        QVERIFY(ModelFixtures::writeTruncated(m_models + u"/stories260K.gguf"_s, m_models + u"/half-downloaded.gguf"_s, 600000));
+        ModelManager *manager = ModelManager::instance();
+        manager->refresh();
+        QTRY_COMPARE(manager->models()->rowCount(), 3);
+        QTRY_VERIFY(find(u"model-stories260K"_s));
+        QVERIFY(find(u"modelError"_s)); // the truncated file says why it cannot be used
+
+        QSignalSpy loaded(manager, &ModelManager::modelLoaded);
+        QQuickItem *row = find(u"model-stories260K"_s);
+        QQuickItem *button = findItem(row, u"loadButton"_s);
+        QVERIFY(button);
+        const QPointF centre = button->mapToScene(QPointF(button->width() / 2, button->height() / 2));
+        QTest::mouseClick(m_window, Qt::LeftButton, {}, centre.toPoint());
+        QVERIFY(!loaded.isEmpty() || loaded.wait(30000));
+        QCOMPARE(manager->modelPath(), m_models + u"/stories260K.gguf"_s);
+        QTRY_VERIFY(findItem(find(u"model-stories260K"_s), u"ramEstimate"_s));
+        screenshots(u"models-list"_s);
+    }
+
+    // The end-to-end run: a small F32 GGUF dropped on the wizard, quantized to Q8_0, shown under Models.
+    void quantizeWizardEndToEnd()
+    {
+        QTemporaryDir outside;
+        const QString input = outside.filePath(u"tiny-f32.gguf"_s);
+        ModelFixtures::writeTiny(input, "F32");
+        showPage(u"quantize"_s);
+        QuantizeWizard *w = wizard();
+        QVERIFY(w);
+        QCOMPARE(w->step(), QuantizeWizard::Step::Source);
+        QCOMPARE(w->outputFolder(), m_models);
+        screenshots(u"quantize-1-drop"_s);
+
+        dropFile(input);
+        QTRY_COMPARE_WITH_TIMEOUT(w->step(), QuantizeWizard::Step::Target, 20000);
+        QCOMPARE(w->sourcePath(), input);
+        QTRY_VERIFY(find(u"target-Q6_K"_s));
+        QTest::qWait(300); // layout
+        click(u"target-Q6_K"_s);
+        QCOMPARE(w->target(), u"Q6_K"_s);
+        click(u"target-Q8_0"_s);
+        QCOMPARE(w->target(), u"Q8_0"_s);
+        QCOMPARE(w->outputPath(), m_models + u"/tiny-Q8_0.gguf"_s);
+        QTest::qWait(200);
+        screenshots(u"quantize-2-choose"_s);
+
+        // The run is quick: the running step is captured from the first progress report, before the next one.
+        bool capturedRunning = false;
+        bool dark = false;
+        auto runAndCapture = [&] {
+            capturedRunning = false;
+            const auto connection = connect(w, &QuantizeWizard::progressChanged, this, [&] {
+                if (!capturedRunning && w->step() == QuantizeWizard::Step::Running && w->tensorCount() > 0) {
+                    capturedRunning = true;
+                    capture(u"quantize-3-running"_s, dark);
+                }
+            });
+            QSignalSpy finished(w, &QuantizeWizard::finished);
+            click(u"startButton"_s);
+            QVERIFY(!finished.isEmpty() || finished.wait(60000));
+            disconnect(connection);
+            QVERIFY(capturedRunning);
+        };
+        runAndCapture();
+        QCOMPARE(w->step(), QuantizeWizard::Step::Report);
+        const QString output = m_models + u"/tiny-Q8_0.gguf"_s;
+        QVERIFY(QFileInfo::exists(output));
+        QTRY_VERIFY(find(u"layerErrorChart"_s));
+        QTest::qWait(300);
+        screenshots(u"quantize-4-report"_s);
+
+        // The result is listed under Models, described as Q8_0.
+        click(u"showModelsButton"_s);
+        QTRY_COMPARE(m_window->property("pageStack").value<QObject *>()->property("currentItem").value<QObject *>()->objectName(), u"modelsPage"_s);
+        ModelListModel *models = ModelManager::instance()->models();
+        QTRY_VERIFY_WITH_TIMEOUT(models->indexOfPath(output) >= 0, 20000);
+        const QModelIndex index = models->index(models->indexOfPath(output));
+        QCOMPARE(index.data(ModelListModel::QuantizationRole).toString(), u"Q8_0"_s);
+        QCOMPARE(index.data(ModelListModel::ErrorRole).toString(), QString());
+        QTRY_VERIFY(find(u"model-tiny-Q8_0"_s));
+        QTest::qWait(300);
+        screenshots(u"models-after-quantize"_s);
+
+        // The running step in the dark scheme: another type, from the same input.
+        showPage(u"quantize"_s);
+        w->chooseAnotherTarget();
+        w->setTarget(u"Q4_K_M"_s);
+        setDark(true);
+        dark = true;
+        runAndCapture();
+        setDark(false);
+        QVERIFY(QFileInfo::exists(m_models + u"/tiny-Q4_K_M.gguf"_s));
+    }
+};
+
+int main(int argc, char *argv[])
+{
+    QStandardPaths::setTestModeEnabled(true);
+    App::setupStyle();
+    QApplication app(argc, argv);
+    ModelsPageTest test;
+    return QTest::qExec(&test, argc, argv);
+}
+#include "ModelsPageTest.moc"
