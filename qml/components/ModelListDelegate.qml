@@ -74,7 +74,7 @@ QQC2.ItemDelegate {
                 Layout.fillWidth: true
                 visible: row.error.length > 0
                 text: row.error
-                color: Kirigami.Theme.negativeTextColor
+                color: row.highlighted ? Kirigami.Theme.highlightedTextColor : Kirigami.Theme.negativeTextColor
                 wrapMode: Text.Wrap
             }
             QQC2.Label {
@@ -100,7 +100,7 @@ QQC2.ItemDelegate {
                             "Loaded: uses about %1 of memory with a context of %2 tokens",
                             KCoreAddons.Format.formatByteSize(ModelManager.ramEstimate, 1), ModelManager.modelInfo.contextSize)
                 wrapMode: Text.Wrap
-                color: Kirigami.Theme.positiveTextColor
+                font.bold: true
             }
         }
 

@@ -60,8 +60,11 @@ ColumnLayout {
         QQC2.Label {
             Kirigami.FormData.label: i18nc("@label", "Warnings:")
             Layout.maximumWidth: Kirigami.Units.gridUnit * 30
-            visible: (step.wizard.summary.warnings ?? []).length > 0
-            text: (step.wizard.summary.warnings ?? []).join("\n")
+            readonly property var warnings: step.wizard.summary.warnings ?? []
+            visible: warnings.length > 0
+            // The first few; every tensor is in the table below.
+            text: warnings.length <= 3 ? warnings.join("\n")
+                  : warnings.slice(0, 3).join("\n") + "\n" + i18ncp("@info", "and %1 more (see the table)", "and %1 more (see the table)", warnings.length - 3)
             wrapMode: Text.Wrap
             color: Kirigami.Theme.neutralTextColor
         }

@@ -65,14 +65,22 @@ ColumnLayout {
                         step.wizard.input.tensorCount ?? 0, KCoreAddons.Format.formatByteSize(step.wizard.input.sizeBytes ?? 0, 1))
         }
 
-        Kirigami.Separator {
-            Kirigami.FormData.isSection: true
-            Kirigami.FormData.label: i18nc("@title:group", "Quantize to")
-        }
+    }
 
-        QQC2.ButtonGroup {
-            id: targetGroup
-        }
+    Kirigami.Heading {
+        Layout.leftMargin: Kirigami.Units.largeSpacing
+        level: 3
+        text: i18nc("@title:group", "Quantize to")
+    }
+
+    QQC2.ButtonGroup {
+        id: targetGroup
+    }
+
+    ColumnLayout {
+        Layout.leftMargin: Kirigami.Units.largeSpacing
+        Layout.rightMargin: Kirigami.Units.largeSpacing
+        spacing: 0
 
         Repeater {
             model: step.wizard.targets
@@ -93,37 +101,40 @@ ColumnLayout {
                     onToggled: if (checked) step.wizard.target = targetRow.modelData.name
                 }
                 QQC2.Label {
-                    Layout.preferredWidth: Kirigami.Units.gridUnit * 9
+                    Layout.preferredWidth: Kirigami.Units.gridUnit * 8
                     text: i18nc("@info output size, percent of input", "%1 (%2 %)",
                                 KCoreAddons.Format.formatByteSize(targetRow.modelData.expectedBytes, 1),
                                 Math.round(targetRow.modelData.ratio * 100))
                     font.bold: step.wizard.target === targetRow.modelData.name
                 }
                 QQC2.Label {
-                    Layout.maximumWidth: Kirigami.Units.gridUnit * 24
+                    Layout.fillWidth: true
                     text: step.describe(targetRow.modelData.name)
                     wrapMode: Text.Wrap
                     opacity: 0.8
                 }
             }
         }
+    }
 
-        Kirigami.Separator {
-            Kirigami.FormData.isSection: true
-        }
-        QQC2.Label {
-            objectName: "outputPath"
-            Kirigami.FormData.label: i18nc("@label", "Saved as:")
-            Layout.maximumWidth: Kirigami.Units.gridUnit * 30
-            text: step.wizard.outputPath
-            elide: Text.ElideMiddle
-        }
+    RowLayout {
+        Layout.leftMargin: Kirigami.Units.largeSpacing
+        Layout.rightMargin: Kirigami.Units.largeSpacing
+        spacing: Kirigami.Units.largeSpacing
+
         QQC2.Button {
             objectName: "startButton"
             text: i18nc("@action:button", "Quantize to %1", step.wizard.target)
             icon.name: "media-playback-start"
             enabled: step.wizard.outputPath.length > 0
             onClicked: step.wizard.start()
+        }
+        QQC2.Label {
+            objectName: "outputPath"
+            Layout.fillWidth: true
+            text: i18nc("@info", "Saved as %1", step.wizard.outputPath)
+            elide: Text.ElideMiddle
+            opacity: 0.8
         }
     }
 }
