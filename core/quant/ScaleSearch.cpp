@@ -22,6 +22,12 @@ int symmetricLevel(float v, int nmax)
 {
     return std::clamp(nearestInt(v), -nmax, nmax - 1);
 }
+
+// The same with min/max of values rather than std::clamp's references, which the vectoriser handles.
+int laneSymmetricLevel(float v, int nmax)
+{
+    return std::min(std::max(nearestInt(v), -nmax), nmax - 1);
+}
 }
 
 float makeQxQuants(int n, int nmax, const float *x, int8_t *L, const float *weights)
@@ -115,7 +121,7 @@ void makeQxQuants16(int nmax, const float *x, int8_t *L, const float *weights, f
     }
     for (int i = 0; i < N; ++i) {
         for (int g = 0; g < G; ++g) {
-            const int l = symmetricLevel(iscale[g] * xs[i][g], nmax);
+            const int l = laneSymmetricLevel(iscale[g] * xs[i][g], nmax);
             levels[i][g] = l;
             const float w = ws[i][g];
             sumlx[g] += w * xs[i][g] * float(l);
@@ -137,7 +143,7 @@ void makeQxQuants16(int nmax, const float *x, int8_t *L, const float *weights, f
         }
         for (int i = 0; i < N; ++i) {
             for (int g = 0; g < G; ++g) {
-                const int l = symmetricLevel(iscale[g] * xs[i][g], nmax);
+                const int l = laneSymmetricLevel(iscale[g] * xs[i][g], nmax);
                 candidate[i][g] = l;
                 const float w = ws[i][g];
                 sumlx[g] += w * xs[i][g] * float(l);
@@ -280,8 +286,10 @@ void makeQkxQuants8(int nmax, const float *x, const float *weights, uint8_t *L, 
         flatMin[g] = min[g];
     }
     const float fmax = float(nmax);
+    // makeQkxQuants' level with selects instead of a branch (v <= 0 and NaN give 0 either way), so it vectorises.
     const auto level = [fmax](float v) {
-        return v > 0 ? nearestInt(std::min(v, fmax)) : 0;
+        const float positive = v > 0 ? v : 0.f;
+        return nearestInt(std::min(positive, fmax));
     };
 
     int levels[N][G];
