@@ -75,7 +75,7 @@ QVariant ModelListModel::data(const QModelIndex &index, int role) const
     case FileSizeRole:
         return info.fileSize;
     case FileSizeTextRole:
-        return KFormat().formatByteSize(double(info.fileSize), 1, KFormat::MetricBinaryDialect);
+        return KFormat().formatByteSize(double(info.fileSize), 1); // the dialect the QML pages use too
     case ContextLengthRole:
         return info.contextLength;
     case TemplateFamilyRole:

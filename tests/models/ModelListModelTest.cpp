@@ -176,7 +176,7 @@ private Q_SLOTS:
         QCOMPARE(roleOf(model, file, ModelListModel::QuantizationRole).toString(), u"F32"_s);
         QCOMPARE(roleOf(model, file, ModelListModel::ContextLengthRole).toLongLong(), 2048);
         QCOMPARE(roleOf(model, file, ModelListModel::FileSizeRole).toLongLong(), 1185376);
-        QCOMPARE(roleOf(model, file, ModelListModel::FileSizeTextRole).toString(), u"1.2 MB"_s);
+        QCOMPARE(roleOf(model, file, ModelListModel::FileSizeTextRole).toString(), u"1.1 MiB"_s);
     }
 
     void detectsTheChatTemplate()
