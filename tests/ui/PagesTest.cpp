@@ -90,7 +90,9 @@ private Q_SLOTS:
         App::setupIconTheme();
         KAboutData::setApplicationData(App::makeAboutData());
         // A clean conversation file for this run.
-        QFile::remove(hearth::ConversationStore::defaultPath());
+        for (const QString &suffix : {u""_s, u"-wal"_s, u"-shm"_s}) {
+            QFile::remove(hearth::ConversationStore::defaultPath() + suffix);
+        }
         AppSettings::instance()->resetToDefaults();
 
         m_engine = new QQmlApplicationEngine(this);
