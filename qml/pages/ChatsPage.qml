@@ -179,7 +179,23 @@ Kirigami.Page {
                     objectName: "conversationList"
                     clip: true
                     model: ChatController.conversations
-                    currentIndex: ChatController.conversations.rowOf(ChatController.conversationId)
+                    // The open conversation, found again whenever the list or the conversation changes.
+                    function syncCurrent(): void {
+                        currentIndex = ChatController.conversations.rowOf(ChatController.conversationId);
+                    }
+                    Component.onCompleted: syncCurrent()
+                    Connections {
+                        target: ChatController.conversations
+                        function onModelReset(): void {
+                            conversationList.syncCurrent();
+                        }
+                    }
+                    Connections {
+                        target: ChatController
+                        function onConversationChanged(): void {
+                            conversationList.syncCurrent();
+                        }
+                    }
                     section.property: "section"
                     section.delegate: Kirigami.ListSectionHeader {
                         required property string section

@@ -167,6 +167,9 @@ private Q_SLOTS:
         QVERIFY(!finished.first().first().toString().isEmpty());
         QTRY_VERIFY(find(u"messageList"_s) && find(u"messageList"_s)->property("count").toInt() == 2);
         QTRY_VERIFY(find(u"statusLine"_s) && find(u"statusLine"_s)->isVisible());
+        // The new conversation is the one selected in the list.
+        QTRY_COMPARE(find(u"conversationList"_s)->property("currentIndex").toInt(), chat->conversations()->rowOf(chat->conversationId()));
+        QVERIFY(chat->conversations()->rowOf(chat->conversationId()) >= 0);
         screenshot(u"chats-reply"_s);
 
         chat->openConversation(codeId);
