@@ -74,7 +74,8 @@ private Q_SLOTS:
         const QByteArray err = child.process->readAllStandardError();
         QCOMPARE(child.process->exitStatus(), QProcess::NormalExit);
         QCOMPARE(child.process->exitCode(), MappedFile::truncatedExitCode);
-        QVERIFY2(err.contains("hearth: " + QFile::encodeName(path) + " was truncated or changed while in use"), err.constData());
+        const QByteArray expected = "hearth: " + QFile::encodeName(path) + " was truncated or changed while in use";
+        QVERIFY2(err.contains(expected), err.constData());
     }
 
     void untouchedFileReadsNormally()
