@@ -82,35 +82,40 @@ void writeText(const char *text)
 
 void onSigbus(int signal, siginfo_t *info, void *context)
 {
+    // si_addr is only meaningful for a fault the kernel raised (si_code > 0), not for kill() or raise().
     const auto address = reinterpret_cast<uintptr_t>(info->si_addr);
-    for (const Watched &w : g_watched) {
-        const uintptr_t begin = w.begin.load(std::memory_order_acquire);
-        if (begin != 0 && address >= begin && address < w.end.load(std::memory_order_relaxed)) {
-            // Only async-signal-safe calls from here on: write() and _exit().
-            char offset[24];
-            char *p = offset + sizeof offset;
-            *--p = 0;
-            uintptr_t value = address - begin;
-            do {
-                *--p = char('0' + value % 10);
-                value /= 10;
-            } while (value != 0);
-            writeText("hearth: ");
-            writeText(w.path);
-            writeText(" was truncated or changed while in use (reading byte ");
-            writeText(p);
-            writeText(" failed); Hearth must stop. Do not modify a model file while it is loaded.\n");
-            ::_exit(MappedFile::truncatedExitCode);
+    if (info->si_code > 0) {
+        for (const Watched &w : g_watched) {
+            const uintptr_t begin = w.begin.load(std::memory_order_acquire);
+            if (begin != 0 && address >= begin && address < w.end.load(std::memory_order_relaxed)) {
+                // Only async-signal-safe calls from here on: write() and _exit().
+                char offset[24];
+                char *p = offset + sizeof offset;
+                *--p = 0;
+                uintptr_t value = address - begin;
+                do {
+                    *--p = char('0' + value % 10);
+                    value /= 10;
+                } while (value != 0);
+                writeText("hearth: ");
+                writeText(w.path);
+                writeText(" was truncated or changed while in use (reading byte ");
+                writeText(p);
+                writeText(" failed); Hearth must stop. Do not modify a model file while it is loaded.\n");
+                ::_exit(MappedFile::truncatedExitCode);
+            }
         }
     }
     // Not a mapped model: whatever handled SIGBUS before (a sanitizer, a crash reporter), else the default
-    // action, which the fault triggers again when this handler returns.
+    // action. A fault would trigger it again on return, but a sent signal would not: re-raise it (it stays
+    // pending until this handler returns, as SIGBUS is blocked while it runs).
     if ((g_previousSigbus.sa_flags & SA_SIGINFO) != 0 && g_previousSigbus.sa_sigaction) {
         g_previousSigbus.sa_sigaction(signal, info, context);
     } else if (g_previousSigbus.sa_handler != SIG_DFL && g_previousSigbus.sa_handler != SIG_IGN) {
         g_previousSigbus.sa_handler(signal);
     } else {
         ::signal(SIGBUS, SIG_DFL);
+        ::raise(SIGBUS);
     }
 }
 

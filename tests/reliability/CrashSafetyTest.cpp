@@ -94,7 +94,9 @@ private Q_SLOTS:
                     replyLength = fields[2].toLongLong();
                 }
             }
-            // Every conversation has its question; every reply but the ones in flight at a kill is complete.
+            // Every conversation has its question and a complete reply, except the ones being written at a kill:
+            // those may have lost their reply, or their question if the kill came right after the conversation
+            // was created.
             qint64 newest = 0;
             for (const StoredConversation &c : store.conversations()) {
                 newest = std::max(newest, c.id);
@@ -102,7 +104,10 @@ private Q_SLOTS:
             interrupted.insert(newest);
             for (const StoredConversation &c : store.conversations()) {
                 const QList<StoredMessage> messages = store.messages(c.id);
-                QVERIFY(!messages.isEmpty());
+                if (messages.isEmpty()) {
+                    QVERIFY2(interrupted.contains(c.id), "a conversation not being written lost its question");
+                    continue;
+                }
                 QCOMPARE(messages[0].role, u"user"_s);
                 if (messages.size() == 2 && messages[1].id == replyId) {
                     QVERIFY(messages[1].content.size() >= replyLength);
