@@ -373,8 +373,10 @@ Kirigami.Page {
                                 input.text = content;
                                 input.forceActiveFocus();
                             }
+                            // Deferred: repositioning from inside the list's own layout pass re-enters it
+                            // (a crash while a reply streamed).
                             onContentHeightChanged: if (streaming) {
-                                ListView.view.positionViewAtEnd();
+                                Qt.callLater(messageList.positionViewAtEnd);
                             }
                         }
                     }
