@@ -49,7 +49,7 @@ private:
     const std::function<void(size_t, size_t)> *m_fn = nullptr;
     size_t m_n = 0;
     size_t m_chunkSize = 0;
-    bool m_stop = false;
+    std::atomic<bool> m_stop = false; // read by workers woken for an earlier job, too
     uint64_t m_jobs = 0;
     // Generation (20 bits), range count (22 bits) and the next free range (22 bits) in one word, so that a
     // thread waking late for a finished job cannot take a range of the next one.
