@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Starts the real main window offscreen, walks the global navigation and saves a screenshot of each page.
 #include "App.h"
+#include "MainWindowHarness.h"
 #include "TestData.h"
-#include "WindowCapture.h"
 
 #include <KAboutData>
 #include <KLocalizedQmlContext>
@@ -28,13 +28,11 @@ class MainWindowTest : public QObject
     Q_OBJECT
 
 private:
-    QQmlApplicationEngine *m_engine = nullptr;
-    QQuickWindow *m_window = nullptr;
-    std::unique_ptr<QSignalSpy> m_warnings;
+    MainWindowHarness m_main;
 
     QObject *currentPage() const
     {
-        auto *pageStack = m_window->property("pageStack").value<QObject *>();
+        auto *pageStack = m_main.window->property("pageStack").value<QObject *>();
         return pageStack ? pageStack->property("currentItem").value<QObject *>() : nullptr;
     }
 
@@ -45,24 +43,15 @@ private Q_SLOTS:
         App::setupIconTheme();
         KAboutData::setApplicationData(App::makeAboutData());
 
-        m_engine = new QQmlApplicationEngine(this);
-        KLocalization::setupLocalizedContext(m_engine);
-        m_warnings = std::make_unique<QSignalSpy>(m_engine, &QQmlEngine::warnings);
-        m_engine->loadFromModule("org.hearthapp.hearth", "Main");
-        QCOMPARE(m_engine->rootObjects().size(), 1);
-        m_window = qobject_cast<QQuickWindow *>(m_engine->rootObjects().constFirst());
-        QVERIFY(m_window);
-        m_window->resize(1100, 720);
-        m_window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(m_window));
-        QCOMPARE(m_window->title(), u"Hearth"_s);
+        m_main.open(this, QSize(1100, 720));
+        QVERIFY(!QTest::currentTestFailed());
+        QCOMPARE(m_main.window->title(), u"Hearth"_s);
     }
 
     // QML warnings (binding loops, type errors, missing modules) are bugs: none may appear on any page.
     void cleanup()
     {
-        const QString first = m_warnings->isEmpty() ? QString() : m_warnings->first().first().toString();
-        QVERIFY2(m_warnings->isEmpty(), qPrintable(first));
+        m_main.verifyNoWarnings();
     }
 
     void startsOnChats()
@@ -89,12 +78,11 @@ private Q_SLOTS:
         QFETCH(QString, page);
         QFETCH(QString, title);
 
-        bool found = false;
-        QVERIFY(QMetaObject::invokeMethod(m_window, "showPage", Q_RETURN_ARG(bool, found), Q_ARG(QString, action)));
-        QVERIFY(found);
+        m_main.showPage(action);
+        QVERIFY(!QTest::currentTestFailed());
         QTRY_COMPARE(currentPage()->objectName(), page);
         // The page stack holds just the chosen page: navigation replaces, it does not pile up.
-        auto *pageStack = m_window->property("pageStack").value<QObject *>();
+        auto *pageStack = m_main.window->property("pageStack").value<QObject *>();
         QCOMPARE(pageStack->property("depth").toInt(), 1);
         if (action != u"about"_s) { // FormCard.AboutPage titles itself
             QCOMPARE(currentPage()->property("title").toString(), title);
@@ -102,10 +90,10 @@ private Q_SLOTS:
 
         QTest::qWait(300); // page transition
         const QString path = TestData::screenshotPath(u"main-"_s + action);
-        const QString error = WindowCapture::save(m_window, path);
+        const QString error = WindowCapture::save(m_main.window, path);
         QVERIFY2(error.isEmpty(), qPrintable(error));
         const QImage image(path);
-        QCOMPARE(image.size(), m_window->size() * m_window->devicePixelRatio());
+        QCOMPARE(image.size(), m_main.window->size() * m_main.window->devicePixelRatio());
         // A drawn window has text, icons and a sidebar: many distinct colours, not a blank fill.
         QSet<QRgb> colours;
         for (int y = 0; y < image.height(); y += 3) {
@@ -119,7 +107,7 @@ private Q_SLOTS:
     void unknownPageIsRefused()
     {
         bool found = true;
-        QVERIFY(QMetaObject::invokeMethod(m_window, "showPage", Q_RETURN_ARG(bool, found), Q_ARG(QString, u"nope"_s)));
+        QVERIFY(QMetaObject::invokeMethod(m_main.window, "showPage", Q_RETURN_ARG(bool, found), Q_ARG(QString, u"nope"_s)));
         QVERIFY(!found);
     }
 

@@ -6,12 +6,12 @@
 #include "App.h"
 #include "AppSettings.h"
 #include "ColorSchemes.h"
+#include "MainWindowHarness.h"
 #include "ModelFixtures.h"
 #include "ModelListModel.h"
 #include "ModelManager.h"
 #include "QuantizeWizard.h"
 #include "TestData.h"
-#include "WindowCapture.h"
 
 #include <KAboutData>
 #include <KLocalizedQmlContext>
@@ -43,9 +43,7 @@ class ModelsPageTest : public QObject
 private:
     QTemporaryDir m_dir;
     QString m_models;
-    QQmlApplicationEngine *m_engine = nullptr;
-    QQuickWindow *m_window = nullptr;
-    std::unique_ptr<QSignalSpy> m_warnings;
+    MainWindowHarness m_main;
     QPalette m_light;
 
     // Items inside list delegates are not QObject children of the view: walk the item tree too.
@@ -69,29 +67,27 @@ private:
     QQuickItem *find(const QString &name) const
     {
         // Pages belong to the page pool, not to the window's item tree: search the object tree first.
-        const auto all = m_window->findChildren<QQuickItem *>(name);
+        const auto all = m_main.window->findChildren<QQuickItem *>(name);
         for (QQuickItem *item : all) {
             if (item->isVisible()) {
                 return item;
             }
         }
-        return findItem(m_window->contentItem(), name);
+        return findItem(m_main.window->contentItem(), name);
     }
 
     QuantizeWizard *wizard() const
     {
-        QObject *page = m_window->findChild<QObject *>(u"quantizePage"_s);
+        QObject *page = m_main.window->findChild<QObject *>(u"quantizePage"_s);
         if (!page) {
-            page = findItem(m_window->contentItem(), u"quantizePage"_s);
+            page = findItem(m_main.window->contentItem(), u"quantizePage"_s);
         }
         return page ? qobject_cast<QuantizeWizard *>(page->property("wizard").value<QObject *>()) : nullptr;
     }
 
     void showPage(const QString &name)
     {
-        bool found = false;
-        QVERIFY(QMetaObject::invokeMethod(m_window, "showPage", Q_RETURN_ARG(bool, found), Q_ARG(QString, name)));
-        QVERIFY(found);
+        m_main.showPage(name);
         QTest::qWait(300); // page transition
     }
 
@@ -100,13 +96,13 @@ private:
     {
         auto *mime = new QMimeData;
         mime->setUrls({QUrl::fromLocalFile(path)});
-        const QPointF centre(m_window->width() / 2.0, m_window->height() / 2.0);
+        const QPointF centre(m_main.window->width() / 2.0, m_main.window->height() / 2.0);
         QDragEnterEvent enter(centre.toPoint(), Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
-        QCoreApplication::sendEvent(m_window, &enter);
+        QCoreApplication::sendEvent(m_main.window, &enter);
         QDragMoveEvent move(centre.toPoint(), Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
-        QCoreApplication::sendEvent(m_window, &move);
+        QCoreApplication::sendEvent(m_main.window, &move);
         QDropEvent drop(centre, Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
-        QCoreApplication::sendEvent(m_window, &drop);
+        QCoreApplication::sendEvent(m_main.window, &drop);
         delete mime;
     }
 
@@ -115,19 +111,12 @@ private:
         QQuickItem *item = find(name);
         QVERIFY2(item, qPrintable(name));
         const QPointF centre = item->mapToScene(QPointF(item->width() / 2, item->height() / 2));
-        QTest::mouseClick(m_window, Qt::LeftButton, {}, centre.toPoint());
+        QTest::mouseClick(m_main.window, Qt::LeftButton, {}, centre.toPoint());
     }
 
     void capture(const QString &name, bool dark)
     {
-        const QString path = TestData::screenshotPath(name + (dark ? u"-dark"_s : u"-light"_s));
-        const QString error = WindowCapture::save(m_window, path);
-        QVERIFY2(error.isEmpty(), qPrintable(error));
-        const QImage image(path);
-        QVERIFY(!image.isNull());
-        // The bottom right corner is page background: dark in the dark scheme, light in the light one.
-        const QColor corner = image.pixelColor(image.width() - 3, image.height() - 3);
-        QVERIFY2(dark ? corner.lightnessF() < 0.35 : corner.lightnessF() > 0.65, qPrintable(u"%1: background %2"_s.arg(path, corner.name())));
+        m_main.saveScreenshot(TestData::screenshotPath(name + (dark ? u"-dark"_s : u"-light"_s)), dark);
     }
 
     void setDark(bool dark)
@@ -159,22 +148,12 @@ private Q_SLOTS:
 
         ColorSchemes::apply(false, m_light, m_dir.path()); // not whatever kdeglobals says
 
-        m_engine = new QQmlApplicationEngine(this);
-        KLocalization::setupLocalizedContext(m_engine);
-        m_warnings = std::make_unique<QSignalSpy>(m_engine, &QQmlEngine::warnings);
-        m_engine->loadFromModule("org.hearthapp.hearth", "Main");
-        QCOMPARE(m_engine->rootObjects().size(), 1);
-        m_window = qobject_cast<QQuickWindow *>(m_engine->rootObjects().constFirst());
-        QVERIFY(m_window);
-        m_window->resize(1100, 720);
-        m_window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(m_window));
+        m_main.open(this, QSize(1100, 720));
     }
 
     void cleanup()
     {
-        const QString first = m_warnings->isEmpty() ? QString() : m_warnings->first().first().toString();
-        QVERIFY2(m_warnings->isEmpty(), qPrintable(first));
+        m_main.verifyNoWarnings();
     }
 
     void cleanupTestCase()
@@ -222,7 +201,7 @@ private Q_SLOTS:
         QQuickItem *button = findItem(row, u"loadButton"_s);
         QVERIFY(button);
         const QPointF centre = button->mapToScene(QPointF(button->width() / 2, button->height() / 2));
-        QTest::mouseClick(m_window, Qt::LeftButton, {}, centre.toPoint());
+        QTest::mouseClick(m_main.window, Qt::LeftButton, {}, centre.toPoint());
         QVERIFY(!loaded.isEmpty() || loaded.wait(30000));
         QCOMPARE(manager->modelPath(), m_models + u"/stories260K.gguf"_s);
         QTRY_VERIFY(findItem(find(u"model-stories260K"_s), u"ramEstimate"_s));
@@ -282,7 +261,7 @@ private Q_SLOTS:
 
         // The result is listed under Models, described as Q8_0.
         click(u"showModelsButton"_s);
-        QTRY_COMPARE(m_window->property("pageStack").value<QObject *>()->property("currentItem").value<QObject *>()->objectName(), u"modelsPage"_s);
+        QTRY_COMPARE(m_main.window->property("pageStack").value<QObject *>()->property("currentItem").value<QObject *>()->objectName(), u"modelsPage"_s);
         ModelListModel *models = ModelManager::instance()->models();
         QTRY_VERIFY_WITH_TIMEOUT(models->indexOfPath(output) >= 0, 20000);
         const QModelIndex index = models->index(models->indexOfPath(output));

@@ -7,10 +7,10 @@
 #include "AppSettings.h"
 #include "ChatController.h"
 #include "ConversationListModel.h"
+#include "MainWindowHarness.h"
 #include "MessageListModel.h"
 #include "ModelManager.h"
 #include "TestData.h"
-#include "WindowCapture.h"
 
 #include <KAboutData>
 #include <KLocalizedQmlContext>
@@ -39,38 +39,21 @@ class PagesTest : public QObject
     Q_OBJECT
 
 private:
-    QQmlApplicationEngine *m_engine = nullptr;
-    QQuickWindow *m_window = nullptr;
-    std::unique_ptr<QSignalSpy> m_warnings;
+    MainWindowHarness m_main;
 
     QQuickItem *find(const QString &name) const
     {
         // Pages belong to the page pool, not to the window's object tree: search the page shown.
-        auto *pageStack = m_window->property("pageStack").value<QObject *>();
+        auto *pageStack = m_main.window->property("pageStack").value<QObject *>();
         auto *page = pageStack ? pageStack->property("currentItem").value<QObject *>() : nullptr;
         return page ? page->findChild<QQuickItem *>(name) : nullptr;
     }
 
-    void showPage(const QString &name)
-    {
-        bool found = false;
-        QVERIFY(QMetaObject::invokeMethod(m_window, "showPage", Q_RETURN_ARG(bool, found), Q_ARG(QString, name)));
-        QVERIFY(found);
-    }
-
-    // Saves the window as NAME-SCHEME.png and checks it is drawn in the scheme's colours: the bottom right
-    // corner is page background, dark in the dark scheme and light in the light one.
+    // Saves the window as NAME-SCHEME.png, drawn in the scheme's colours.
     void screenshot(const QString &name)
     {
         QTest::qWait(400);
-        const QString path = TestData::screenshotPath(name + u'-' + scheme());
-        const QString error = WindowCapture::save(m_window, path);
-        QVERIFY2(error.isEmpty(), qPrintable(error));
-        const QImage image(path);
-        QVERIFY(!image.isNull());
-        const QColor corner = image.pixelColor(image.width() - 3, image.height() - 3);
-        QVERIFY2(isDark() ? corner.lightnessF() < 0.35 : corner.lightnessF() > 0.65,
-                 qPrintable(u"%1: background %2"_s.arg(path, corner.name())));
+        m_main.saveScreenshot(TestData::screenshotPath(name + u'-' + scheme()), isDark());
     }
 
 public:
@@ -95,27 +78,17 @@ private Q_SLOTS:
         }
         AppSettings::instance()->resetToDefaults();
 
-        m_engine = new QQmlApplicationEngine(this);
-        KLocalization::setupLocalizedContext(m_engine);
-        m_warnings = std::make_unique<QSignalSpy>(m_engine, &QQmlEngine::warnings);
-        m_engine->loadFromModule("org.hearthapp.hearth", "Main");
-        QCOMPARE(m_engine->rootObjects().size(), 1);
-        m_window = qobject_cast<QQuickWindow *>(m_engine->rootObjects().constFirst());
-        QVERIFY(m_window);
-        m_window->resize(1200, 780);
-        m_window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(m_window));
+        m_main.open(this, QSize(1200, 780));
     }
 
     void cleanup()
     {
-        const QString first = m_warnings->isEmpty() ? QString() : m_warnings->first().first().toString();
-        QVERIFY2(m_warnings->isEmpty(), qPrintable(first));
+        m_main.verifyNoWarnings();
     }
 
     void welcomeWithoutModel()
     {
-        showPage(u"chats"_s);
+        m_main.showPage(u"chats"_s);
         QTRY_VERIFY(find(u"welcome"_s) && find(u"welcome"_s)->isVisible());
         QVERIFY(find(u"messageInput"_s) && !find(u"messageInput"_s)->isEnabled());
         screenshot(u"chats-welcome"_s);
@@ -123,7 +96,7 @@ private Q_SLOTS:
 
     void settingsBoundToAppSettings()
     {
-        showPage(u"settings"_s);
+        m_main.showPage(u"settings"_s);
         QTRY_VERIFY(find(u"threads"_s));
         AppSettings::instance()->setThreads(3);
         QTRY_COMPARE(find(u"threads"_s)->property("value").toInt(), 3);
@@ -158,7 +131,7 @@ private Q_SLOTS:
         ModelManager *manager = ModelManager::instance();
         manager->load(TestData::sharedFile(u"models/stories260K.gguf"_s));
         QTRY_VERIFY_WITH_TIMEOUT(manager->isLoaded(), 30000);
-        showPage(u"chats"_s);
+        m_main.showPage(u"chats"_s);
         chat->newConversation();
         QTRY_VERIFY(find(u"welcome"_s) && !find(u"welcome"_s)->isVisible());
         QSignalSpy finished(chat, &ChatController::replyFinished);
