@@ -5,19 +5,14 @@
 #include "TestData.h"
 
 #include <KAboutData>
-#include <KLocalizedQmlContext>
 #include <KLocalizedString>
 #include <QApplication>
 #include <QImage>
-#include <QQmlApplicationEngine>
 #include <QQuickItem>
 #include <QQuickWindow>
 #include <QSet>
-#include <QSignalSpy>
 #include <QTest>
 #include <QtQml/QQmlExtensionPlugin>
-
-#include <memory>
 
 Q_IMPORT_QML_PLUGIN(org_hearthapp_hearthPlugin)
 

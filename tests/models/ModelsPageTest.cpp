@@ -14,13 +14,10 @@
 #include "TestData.h"
 
 #include <KAboutData>
-#include <KLocalizedQmlContext>
 #include <KLocalizedString>
 #include <QApplication>
 #include <QDropEvent>
-#include <QImage>
 #include <QMimeData>
-#include <QQmlApplicationEngine>
 #include <QQuickItem>
 #include <QQuickWindow>
 #include <QSignalSpy>
@@ -30,7 +27,6 @@
 #include <QtQml/QQmlExtensionPlugin>
 
 #include <functional>
-#include <memory>
 
 Q_IMPORT_QML_PLUGIN(org_hearthapp_hearthPlugin)
 

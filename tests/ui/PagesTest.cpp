@@ -13,22 +13,17 @@
 #include "TestData.h"
 
 #include <KAboutData>
-#include <KLocalizedQmlContext>
 #include <KLocalizedString>
 #include <QApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QImage>
-#include <QQmlApplicationEngine>
 #include <QQuickItem>
 #include <QQuickWindow>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTest>
 #include <QtQml/QQmlExtensionPlugin>
-
-#include <memory>
 
 Q_IMPORT_QML_PLUGIN(org_hearthapp_hearthPlugin)
 
