@@ -1,12 +1,24 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cpu/CpuFeatures.h"
 
-#include "hearthcore_logging.h"
-
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <string>
+
+#if defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
+
+#ifdef HEARTH_NO_QT
+// The aarch64 kernel test (tests/quant/neon) is built without Qt: no Qt for aarch64 exists on the build machine.
+#include <cstdio>
+#define HEARTH_CPU_WARNING(...) (std::fprintf(stderr, __VA_ARGS__), std::fputc('\n', stderr))
+#else
+#include "hearthcore_logging.h"
+#define HEARTH_CPU_WARNING(...) qCWarning(HEARTH_CORE, __VA_ARGS__)
+#endif
 
 namespace hearth::cpu
 {
@@ -27,6 +39,14 @@ std::vector<Path> detect()
             paths.push_back(Path::Avx512);
         }
     }
+#elif defined(__aarch64__)
+    // Advanced SIMD is part of every ARMv8-A CPU; the optional int8 dot product is announced by the kernel.
+    paths.push_back(Path::Neon);
+#if defined(__linux__)
+    if (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) {
+        paths.push_back(Path::NeonDotprod);
+    }
+#endif
 #endif
     return paths;
 }
@@ -40,11 +60,11 @@ Path choose()
     }
     const auto requested = parsePath(env);
     if (!requested) {
-        qCWarning(HEARTH_CORE, "HEARTH_CPU=%s is not one of scalar, avx2, avx512; using %s", env, pathName(best).data());
+        HEARTH_CPU_WARNING("HEARTH_CPU=%s is not one of scalar, avx2, avx512, neon, neon-dotprod; using %s", env, pathName(best).data());
         return best;
     }
     if (!isSupported(*requested)) {
-        qCWarning(HEARTH_CORE, "HEARTH_CPU=%s: this CPU cannot run it; using %s", env, pathName(best).data());
+        HEARTH_CPU_WARNING("HEARTH_CPU=%s: this CPU cannot run it; using %s", env, pathName(best).data());
         return best;
     }
     return *requested;
@@ -60,6 +80,10 @@ std::string_view pathName(Path path)
         return "avx2";
     case Path::Avx512:
         return "avx512";
+    case Path::Neon:
+        return "neon";
+    case Path::NeonDotprod:
+        return "neon-dotprod";
     }
     return "unknown";
 }
@@ -70,7 +94,7 @@ std::optional<Path> parsePath(std::string_view name)
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
         return char(std::tolower(c));
     });
-    for (const Path path : {Path::Scalar, Path::Avx2, Path::Avx512}) {
+    for (const Path path : kAllPaths) {
         if (lower == pathName(path)) {
             return path;
         }

@@ -3,9 +3,8 @@
 
 #include "quant/QuantUtil.h"
 
-#include <QtGlobal>
-
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstring>
 
@@ -175,7 +174,7 @@ void makeQxQuants16(int nmax, const float *x, int8_t *L, const float *weights, f
 float makeQkxQuants(int n, int nmax, const float *x, const float *weights, uint8_t *L, float *minOut,
                     AffineSearch search)
 {
-    Q_ASSERT(n <= kMaxAffineGroup);
+    assert(n <= kMaxAffineGroup);
     float min = x[0];
     float max = x[0];
     float sumW = weights[0];

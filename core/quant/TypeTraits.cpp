@@ -71,6 +71,12 @@ PathKernels build(cpu::Path path)
     } else if (path == cpu::Path::Avx512) {
         avx512::install(k.table, k.vector);
     }
+#elif defined(__aarch64__)
+    if (path == cpu::Path::Neon) {
+        neon::install(k.table, k.vector);
+    } else if (path == cpu::Path::NeonDotprod) {
+        neon_dotprod::install(k.table, k.vector);
+    }
 #else
     (void)path;
 #endif
@@ -81,7 +87,7 @@ PathKernels build(cpu::Path path)
 const PathKernels *kernelsOf(cpu::Path path)
 {
     static const std::vector<std::optional<PathKernels>> all = [] {
-        std::vector<std::optional<PathKernels>> v(3);
+        std::vector<std::optional<PathKernels>> v(std::size(cpu::kAllPaths));
         for (const cpu::Path p : cpu::supportedPaths()) {
             v[size_t(p)] = build(p);
         }

@@ -2,6 +2,7 @@
 // The SIMD kernels of every CPU path this machine runs, checked against the scalar reference kernels: dot
 // products of every weight type against its activation type, activation quantisation (same bytes), F16
 // decoding and the vector helpers.
+#include "KernelTestData.h"
 #include "cpu/CpuFeatures.h"
 #include "quant/Blocks.h"
 #include "quant/Half.h"
@@ -13,7 +14,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <random>
 #include <vector>
 
 using namespace hearth;
@@ -23,82 +23,7 @@ Q_DECLARE_METATYPE(hearth::cpu::Path)
 
 namespace
 {
-std::vector<float> gaussian(size_t n, uint32_t seed, float sd = 1.0f)
-{
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> dist(0.0f, sd);
-    std::vector<float> v(n);
-    for (float &x : v) {
-        x = dist(rng);
-    }
-    return v;
-}
-
-void putHalf(uint8_t *p, float v)
-{
-    const uint16_t h = floatToHalf(v);
-    std::memcpy(p, &h, 2);
-}
-
-// n elements of `type` with every bit of the levels and packed scales random (all bit patterns are valid
-// levels), and the float scales set to sane random values: covers level and scale extremes that a quantizer
-// rarely produces (Q8_0 -128, Q6_K 0 and 63, 6-bit scales of 63).
-std::vector<uint8_t> randomWeights(GgmlType type, int64_t n, uint32_t seed)
-{
-    const TypeTraits *ref = typeTraits(type, cpu::Path::Scalar);
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> scale(0.001f, 0.05f);
-    if (ref->blockSize == 1) {
-        std::vector<uint8_t> out(rowBytes(type, uint64_t(n)));
-        const auto values = gaussian(size_t(n), seed);
-        ref->fromFloat(values.data(), out.data(), n);
-        return out;
-    }
-    std::vector<uint8_t> out(rowBytes(type, uint64_t(n)));
-    std::uniform_int_distribution<int> byte(0, 255);
-    for (uint8_t &b : out) {
-        b = uint8_t(byte(rng));
-    }
-    for (int64_t i = 0; i < n / ref->blockSize; ++i) {
-        uint8_t *block = out.data() + i * ref->blockBytes;
-        switch (type) {
-        case GgmlType::Q4_0:
-        case GgmlType::Q8_0:
-            putHalf(block, scale(rng));
-            break;
-        case GgmlType::Q8_K: {
-            const float d = scale(rng);
-            std::memcpy(block, &d, 4);
-            break;
-        }
-        case GgmlType::Q4_K:
-        case GgmlType::Q5_K:
-            putHalf(block, scale(rng));
-            putHalf(block + 2, scale(rng));
-            break;
-        case GgmlType::Q6_K:
-            putHalf(block + offsetof(BlockQ6_K, d), scale(rng));
-            break;
-        default:
-            qFatal("no random layout for this type");
-        }
-    }
-    return out;
-}
-
-// Values that round exactly half-way when quantized: 127 fixes Q8_0's d (and Q8_K's scale) at 1, so
-// every x + 0.5 is a tie (roundf and round-to-even differ there).
-std::vector<float> withTies(size_t n)
-{
-    auto v = gaussian(n, 99, 20.0f);
-    for (size_t b = 0; b + 32 <= n; b += 64) {
-        v[b] = -127.0f;
-        for (size_t j = 1; j < 32; ++j) {
-            v[b + j] = float(int(j) - 16) + 0.5f;
-        }
-    }
-    return v;
-}
+using namespace kerneltest;
 
 QList<cpu::Path> fastPaths()
 {
@@ -122,7 +47,11 @@ private Q_SLOTS:
         QCOMPARE(cpu::supportedPaths().front(), cpu::Path::Scalar);
         QVERIFY(cpu::isSupported(cpu::activePath()));
         QCOMPARE(cpu::parsePath("AVX512"), std::optional(cpu::Path::Avx512));
-        QCOMPARE(cpu::parsePath("neon"), std::nullopt);
+        QCOMPARE(cpu::parsePath("Neon-DotProd"), std::optional(cpu::Path::NeonDotprod));
+        QCOMPARE(cpu::parsePath("sse4"), std::nullopt);
+        for (const cpu::Path path : cpu::kAllPaths) {
+            QCOMPARE(cpu::parsePath(cpu::pathName(path)), std::optional(path));
+        }
         // The active table is the active path's.
         QCOMPARE(typeTraits(GgmlType::Q8_0), typeTraits(GgmlType::Q8_0, cpu::activePath()));
     }
@@ -133,11 +62,8 @@ private Q_SLOTS:
         QTest::addColumn<GgmlType>("type");
         QTest::addColumn<int64_t>("n");
         for (const cpu::Path path : fastPaths()) {
-            for (const GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q8_0,
-                                        GgmlType::Q8_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
-                const int64_t block = typeTraits(type)->blockSize;
-                // An odd number of blocks and, for the float types, a tail shorter than a vector.
-                for (const int64_t n : {block == 1 ? int64_t(803) : 25 * block, block == 1 ? int64_t(5) : block}) {
+            for (const GgmlType type : kDotTypes) {
+                for (const int64_t n : dotLengths(type)) {
                     QTest::addRow("%s %s n=%lld", cpu::pathName(path).data(), ggmlTypeName(type).data(), (long long)n)
                         << path << type << n;
                 }
@@ -167,23 +93,12 @@ private Q_SLOTS:
             std::vector<uint8_t> y(rowBytes(ref->vecDotType, uint64_t(n)));
             dotRef->fromFloat(activations.data(), y.data(), n);
 
-            // The integer parts of the quantized dot products are exact on every path; only the order in which
-            // the float per-block (or per-element) terms are summed differs. Each order's rounding error is at
-            // most (terms) * eps * sum|x_i y_i|: below 1e-5 of that sum for these sizes, 1e-4 leaves room.
-            std::vector<float> xf(static_cast<size_t>(n));
-            std::vector<float> yf(static_cast<size_t>(n));
-            ref->toFloat(x.data(), xf.data(), n);
-            dotRef->toFloat(y.data(), yf.data(), n);
-            double magnitude = 0;
-            for (int64_t i = 0; i < n; ++i) {
-                magnitude += std::fabs(double(xf[size_t(i)]) * double(yf[size_t(i)]));
-            }
             // Unaligned on purpose: blocks in a GGUF file need not be aligned.
             std::vector<uint8_t> xu(x.size() + 1);
             std::memcpy(xu.data() + 1, x.data(), x.size());
             const float expected = ref->vecDot(n, x.data(), y.data());
             const float actual = fast->vecDot(n, xu.data() + 1, y.data());
-            QVERIFY2(std::fabs(double(actual) - double(expected)) <= 1e-4 * magnitude + 1e-6,
+            QVERIFY2(dotWithinTolerance(*ref, x.data(), y.data(), n, actual, expected),
                      qPrintable(QStringLiteral("seed %1: %2 vs reference %3").arg(seed).arg(double(actual), 0, 'g', 9).arg(double(expected), 0, 'g', 9)));
         }
     }
@@ -204,8 +119,7 @@ private Q_SLOTS:
         }
     }
 
-    // The register-blocked product against one vecDot per (row, token) of the same path: the same integer
-    // sums in the same order, so equal up to the float summation order of the per-block terms (see above).
+    // The register-blocked product against one vecDot per (row, token) of the same path (gemmWithinTolerance).
     void gemmMatchesVecDot()
     {
         QFETCH(cpu::Path, path);
@@ -241,7 +155,7 @@ private Q_SLOTS:
                     continue;
                 }
                 const float expected = fast->vecDot(n, x.data() + r * xStride, y.data() + t * yStride);
-                QVERIFY2(std::fabs(actual - expected) <= 1e-5f * std::fabs(expected) + 1e-4f,
+                QVERIFY2(gemmWithinTolerance(actual, expected),
                          qPrintable(QStringLiteral("row %1 token %2: %3 vs %4").arg(r).arg(t).arg(double(actual)).arg(double(expected))));
             }
         }
@@ -321,8 +235,8 @@ private Q_SLOTS:
         for (const cpu::Path path : fastPaths()) {
             auto actual = start;
             quant::vectorKernels(path)->addScaledF16(actual.data(), x.data(), 0.37f, n);
-            for (int64_t i = 0; i < n; ++i) { // one fused multiply-add: within one rounding of the two-step result
-                QVERIFY(std::fabs(actual[size_t(i)] - expected[size_t(i)]) <= 1e-6f * std::fabs(expected[size_t(i)]) + 1e-7f);
+            for (int64_t i = 0; i < n; ++i) {
+                QVERIFY(fmaWithinTolerance(actual[size_t(i)], expected[size_t(i)]));
             }
         }
     }

@@ -38,6 +38,15 @@ namespace avx512
 {
 void install(std::span<TypeTraits> table, VectorKernels &vector);
 }
+#elif defined(__aarch64__)
+namespace neon
+{
+void install(std::span<TypeTraits> table, VectorKernels &vector);
+}
+namespace neon_dotprod
+{
+void install(std::span<TypeTraits> table, VectorKernels &vector);
+}
 #endif
 
 } // namespace hearth::quant

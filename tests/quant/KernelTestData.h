@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// The inputs and tolerances of the kernel tests, shared by KernelTest (Qt Test, every path of this machine)
+// and neon/NeonKernelTest (a plain program cross-compiled for aarch64): without Qt on purpose.
+
+#include "quant/Blocks.h"
+#include "quant/Half.h"
+#include "quant/TypeTraits.h"
+
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+namespace hearth::kerneltest
+{
+
+inline std::vector<float> gaussian(size_t n, uint32_t seed, float sd = 1.0f)
+{
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(0.0f, sd);
+    std::vector<float> v(n);
+    for (float &x : v) {
+        x = dist(rng);
+    }
+    return v;
+}
+
+inline void putHalf(uint8_t *p, float v)
+{
+    const uint16_t h = floatToHalf(v);
+    std::memcpy(p, &h, 2);
+}
+
+// n elements of `type` with every bit of the levels and packed scales random (all bit patterns are valid
+// levels), and the float scales set to sane random values: covers level and scale extremes that a quantizer
+// rarely produces (Q8_0 -128, Q6_K 0 and 63, 6-bit scales of 63).
+inline std::vector<uint8_t> randomWeights(GgmlType type, int64_t n, uint32_t seed)
+{
+    const TypeTraits *ref = typeTraits(type, cpu::Path::Scalar);
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> scale(0.001f, 0.05f);
+    if (ref->blockSize == 1) {
+        std::vector<uint8_t> out(rowBytes(type, uint64_t(n)));
+        const auto values = gaussian(size_t(n), seed);
+        ref->fromFloat(values.data(), out.data(), n);
+        return out;
+    }
+    std::vector<uint8_t> out(rowBytes(type, uint64_t(n)));
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (uint8_t &b : out) {
+        b = uint8_t(byte(rng));
+    }
+    for (int64_t i = 0; i < n / ref->blockSize; ++i) {
+        uint8_t *block = out.data() + i * ref->blockBytes;
+        switch (type) {
+        case GgmlType::Q4_0:
+        case GgmlType::Q8_0:
+            putHalf(block, scale(rng));
+            break;
+        case GgmlType::Q8_K: {
+            const float d = scale(rng);
+            std::memcpy(block, &d, 4);
+            break;
+        }
+        case GgmlType::Q4_K:
+        case GgmlType::Q5_K:
+            putHalf(block, scale(rng));
+            putHalf(block + 2, scale(rng));
+            break;
+        case GgmlType::Q6_K:
+            putHalf(block + offsetof(BlockQ6_K, d), scale(rng));
+            break;
+        default:
+            throw std::invalid_argument("no random layout for this type");
+        }
+    }
+    return out;
+}
+
+// Values that round exactly half-way when quantized: 127 fixes Q8_0's d (and Q8_K's scale) at 1, so
+// every x + 0.5 is a tie (roundf and round-to-even differ there).
+inline std::vector<float> withTies(size_t n)
+{
+    auto v = gaussian(n, 99, 20.0f);
+    for (size_t b = 0; b + 32 <= n; b += 64) {
+        v[b] = -127.0f;
+        for (size_t j = 1; j < 32; ++j) {
+            v[b + j] = float(int(j) - 16) + 0.5f;
+        }
+    }
+    return v;
+}
+
+// The weight types with a dot product, and the element counts each is tested at: an odd number of blocks
+// and, for the float types, a tail shorter than a vector; then a single block.
+inline constexpr GgmlType kDotTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q4_0, GgmlType::Q8_0,
+                                         GgmlType::Q8_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+
+inline std::vector<int64_t> dotLengths(GgmlType type)
+{
+    const int64_t block = typeTraits(type, cpu::Path::Scalar)->blockSize;
+    return block == 1 ? std::vector<int64_t>{803, 5} : std::vector<int64_t>{25 * block, block};
+}
+
+// The integer parts of the quantized dot products are exact on every path; only the order in which the float
+// per-block (or per-element) terms are summed differs. Each order's rounding error is at most
+// (terms) * eps * sum|x_i y_i|: below 1e-5 of that sum for these sizes, 1e-4 leaves room.
+inline bool dotWithinTolerance(const TypeTraits &ref, const void *x, const void *y, int64_t n, float actual, float expected)
+{
+    const TypeTraits *dotRef = typeTraits(ref.vecDotType, cpu::Path::Scalar);
+    std::vector<float> xf(static_cast<size_t>(n));
+    std::vector<float> yf(static_cast<size_t>(n));
+    ref.toFloat(x, xf.data(), n);
+    dotRef->toFloat(y, yf.data(), n);
+    double magnitude = 0;
+    for (size_t i = 0; i < xf.size(); ++i) {
+        magnitude += std::fabs(double(xf[i]) * double(yf[i]));
+    }
+    return std::fabs(double(actual) - double(expected)) <= 1e-4 * magnitude + 1e-6;
+}
+
+// The register-blocked product against one vecDot per (row, token) of the same path: the same integer sums,
+// so equal up to the float summation order of the per-block terms (see above).
+inline bool gemmWithinTolerance(float actual, float expected)
+{
+    return std::fabs(actual - expected) <= 1e-5f * std::fabs(expected) + 1e-4f;
+}
+
+// addScaledF16 against the two-step scalar helper: one fused multiply-add is within one rounding of it.
+inline bool fmaWithinTolerance(float actual, float expected)
+{
+    return std::fabs(actual - expected) <= 1e-6f * std::fabs(expected) + 1e-7f;
+}
+
+} // namespace hearth::kerneltest
