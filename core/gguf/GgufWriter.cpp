@@ -4,12 +4,13 @@
 #include "gguf/GgufFormat.h"
 #include "util/CheckedMath.h"
 #include "util/Error.h"
+#include "util/TemporaryFiles.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <random>
+#include <filesystem>
 #include <unistd.h>
 
 namespace hearth
@@ -17,7 +18,7 @@ namespace hearth
 
 namespace
 {
-std::string quoted(std::string_view s)
+std::string inQuotes(std::string_view s)
 {
     return "'" + std::string(s) + "'";
 }
@@ -72,18 +73,6 @@ void appendValue(std::string &out, const GgufValue &value)
     }
 }
 
-std::string randomSuffix()
-{
-    static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    std::random_device device;
-    std::uniform_int_distribution<size_t> pick(0, sizeof alphabet - 2);
-    std::string s(6, 'x');
-    for (char &c : s) {
-        c = alphabet[pick(device)];
-    }
-    return s;
-}
-
 std::string reason(int error)
 {
     return std::strerror(error);
@@ -119,7 +108,7 @@ void GgufWriter::set(std::string key, GgufValue value)
 {
     requireIdle();
     if (const auto problem = gguf::nameProblem(key); !problem.empty()) {
-        throw Error("GGUF writer: metadata key " + quoted(key) + " " + problem);
+        throw Error("GGUF writer: metadata key " + inQuotes(key) + " " + problem);
     }
     if (key == gguf::kAlignmentKey) {
         // llama.cpp reads it as uint32.
@@ -140,7 +129,7 @@ void GgufWriter::set(std::string key, GgufValue value)
 size_t GgufWriter::addTensor(std::string name, GgmlType type, std::vector<uint64_t> shape)
 {
     requireIdle();
-    const std::string what = "GGUF writer: tensor " + quoted(name) + " ";
+    const std::string what = "GGUF writer: tensor " + inQuotes(name) + " ";
     if (const auto problem = gguf::nameProblem(name); !problem.empty()) {
         throw Error("GGUF writer: a tensor name " + problem);
     }
@@ -214,44 +203,100 @@ void GgufWriter::begin(const std::string &path)
         offset = *next;
     }
 
-    for (int attempt = 0; attempt < 100 && m_fd < 0; ++attempt) {
-        m_tempPath = path + ".tmp-" + randomSuffix();
-        // 0666 so the finished file gets the permissions the umask gives any new file.
-        m_fd = ::open(m_tempPath.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (m_fd < 0 && errno != EEXIST) {
-            const int error = errno;
-            m_tempPath.clear();
-            throw Error(path + ": cannot create a file beside it (" + reason(error) + ")");
-        }
-    }
-    if (m_fd < 0) {
-        m_tempPath.clear();
-        throw Error(path + ": cannot create a temporary file beside it");
-    }
+    // Temporaries of writers killed earlier (a quantization interrupted) go first.
+    TemporaryFiles::removeStale(std::filesystem::path(path).parent_path().string());
+    TemporaryFiles::Created temporary = TemporaryFiles::create(path);
+    m_fd = temporary.fd;
+    m_tempPath = std::move(temporary.path);
     m_path = path;
     m_written = 0;
     m_nextTensor = 0;
+    m_partBytes = 0;
     writeAll(header.data(), header.size());
     writePadding();
 }
 
-void GgufWriter::writeTensorData(size_t index, std::span<const uint8_t> bytes)
+void GgufWriter::requireCurrent(size_t index, const char *function)
 {
     if (m_fd < 0) {
-        throw Error("GGUF writer: writeTensorData() without begin()");
+        throw Error(std::string("GGUF writer: ") + function + " without begin()");
     }
     if (index != m_nextTensor) {
         fail(m_path + ": tensor data written out of order (tensor " + std::to_string(index) + " given, " + std::to_string(m_nextTensor)
              + " expected)");
     }
+}
+
+void GgufWriter::writeTensorData(size_t index, std::span<const uint8_t> bytes)
+{
+    requireCurrent(index, "writeTensorData()");
     const Tensor &tensor = m_tensors[index];
     if (bytes.size() != tensor.nbytes) {
-        fail(m_path + ": tensor " + quoted(tensor.name) + " needs " + std::to_string(tensor.nbytes) + " bytes of data, "
+        fail(m_path + ": tensor " + inQuotes(tensor.name) + " needs " + std::to_string(tensor.nbytes) + " bytes of data, "
              + std::to_string(bytes.size()) + " given");
     }
+    const uint64_t start = m_written;
     writeAll(bytes.data(), bytes.size());
     writePadding();
+    startWriteback(start, bytes.size());
     ++m_nextTensor;
+}
+
+void GgufWriter::writeTensorPart(size_t index, uint64_t offset, std::span<const uint8_t> bytes)
+{
+    // No fail() here: discarding would close the file under the other writing threads.
+    if (m_fd < 0 || index != m_nextTensor) {
+        throw Error(m_path + ": tensor part written out of order (tensor " + std::to_string(index) + ")");
+    }
+    if (offset > m_tensors[index].nbytes || bytes.size() > m_tensors[index].nbytes - offset) {
+        throw Error(m_path + ": a part of tensor " + inQuotes(m_tensors[index].name) + " runs past its end");
+    }
+    // m_written is the tensor's start until finishTensor().
+    auto position = off_t(m_written + offset);
+    const auto *p = reinterpret_cast<const char *>(bytes.data());
+    for (size_t left = bytes.size(); left > 0;) {
+        const ssize_t n = ::pwrite(m_fd, p, left, position);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            throw Error(m_path + ": cannot write (" + reason(n < 0 ? errno : ENOSPC) + ")");
+        }
+        p += n;
+        position += n;
+        left -= size_t(n);
+    }
+    m_partBytes.fetch_add(bytes.size(), std::memory_order_relaxed);
+}
+
+void GgufWriter::finishTensor(size_t index)
+{
+    requireCurrent(index, "finishTensor()");
+    const Tensor &tensor = m_tensors[index];
+    if (const uint64_t written = m_partBytes.exchange(0); written != tensor.nbytes) {
+        fail(m_path + ": tensor " + inQuotes(tensor.name) + " needs " + std::to_string(tensor.nbytes) + " bytes of data, "
+             + std::to_string(written) + " written");
+    }
+    const uint64_t start = m_written;
+    m_written += tensor.nbytes;
+    if (::lseek(m_fd, off_t(m_written), SEEK_SET) < 0) {
+        fail(m_path + ": cannot write (" + reason(errno) + ")");
+    }
+    writePadding();
+    startWriteback(start, tensor.nbytes);
+    ++m_nextTensor;
+}
+
+void GgufWriter::startWriteback(uint64_t offset, uint64_t size) const noexcept
+{
+#if defined(__linux__)
+    // Advice only: the disk starts on this tensor while the next is computed, so commit()'s fsync has little
+    // left to wait for (the kernel would otherwise hold it all until the dirty-page limit).
+    ::sync_file_range(m_fd, off_t(offset), off_t(size), SYNC_FILE_RANGE_WRITE);
+#else
+    (void)offset;
+    (void)size;
+#endif
 }
 
 void GgufWriter::commit()

@@ -4,6 +4,7 @@
 #include "gguf/GgufValue.h"
 #include "quant/GgmlType.h"
 
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -13,9 +14,10 @@
 namespace hearth
 {
 
-// Writes GGUF version 3 files that llama.cpp reads. The file is written to "PATH.tmp-XXXXXX" beside the
-// target and renamed over it only when complete, so a failure (full disk, unwritable directory) never leaves
-// a partial or clobbered model. Tensors are laid out in declaration order, each aligned to alignment().
+// Writes GGUF version 3 files that llama.cpp reads. The file is written to "PATH.tmp-PID-XXXXXX" beside the
+// target (util/TemporaryFiles.h; begin() first removes the ones killed writers left in that folder) and
+// renamed over it only when complete, so a failure (full disk, unwritable directory) never leaves a partial
+// or clobbered model. Tensors are laid out in declaration order, each aligned to alignment().
 // Invalid input (bad shape, wrong data size, empty or non-UTF-8 names, tensor names over 63 bytes, duplicate
 // tensors) throws hearth::Error.
 class GgufWriter
@@ -56,6 +58,12 @@ public:
     // After an error in writeTensorData() or commit() the temp file is already removed; begin() again to retry.
     void begin(const std::string &path);
     void writeTensorData(size_t index, std::span<const uint8_t> bytes);
+    // The same in parts written from several threads at once (no buffer for the whole tensor): writeTensorPart()
+    // puts bytes at `offset` inside the tensor in turn, then finishTensor() checks the parts added up to the
+    // tensor and moves to the next. After an error in writeTensorPart() the temp file is removed when the
+    // writer is destroyed (other threads may still be writing to it).
+    void writeTensorPart(size_t index, uint64_t offset, std::span<const uint8_t> bytes);
+    void finishTensor(size_t index);
     void commit(); // fsync, rename to the target path
 
 private:
@@ -70,6 +78,8 @@ private:
     void requireIdle() const;
     void writeAll(const void *bytes, size_t size);
     void writePadding();
+    void requireCurrent(size_t index, const char *function);
+    void startWriteback(uint64_t offset, uint64_t size) const noexcept;
     [[noreturn]] void fail(const std::string &message);
     void discard() noexcept;
     void syncDirectory() const noexcept;
@@ -84,6 +94,7 @@ private:
     int m_fd = -1;
     uint64_t m_written = 0;
     size_t m_nextTensor = 0;
+    std::atomic<uint64_t> m_partBytes = 0; // of tensor m_nextTensor, by writeTensorPart()
 };
 
 } // namespace hearth

@@ -323,7 +323,6 @@ QuantReport Quantizer::run(const std::string &outputPath, const QuantOptions &op
     QuantProgress state;
     state.tensorCount = tensorPlan.size();
     state.bytesTotal = m_input.sizeBytes;
-    std::vector<uint8_t> buffer;
     writer.begin(outputPath);
     for (size_t index = 0; index < tensorPlan.size(); ++index) {
         checkCancel(cancel, outputPath);
@@ -352,14 +351,14 @@ QuantReport Quantizer::run(const std::string &outputPath, const QuantOptions &op
         }
         const auto quantizeRows = [&](const float *x, uint8_t *dst, uint64_t n, const std::vector<float> &weights) {
             if (weights.empty()) {
-                traits->fromFloat(x, dst, int64_t(n * rowLength));
+                // The start-up path's kernel: the same bytes as fromFloat (KernelTest), vectorised where it exists.
+                traits->quantizeRow(x, dst, int64_t(n * rowLength));
                 return;
             }
             for (uint64_t i = 0; i < n; ++i) {
                 traits->fromFloatWeighted(x + i * rowLength, dst + i * outRowBytes, int64_t(rowLength), weights.data());
             }
         };
-        buffer.resize(p.bytes);
         ErrorSums sums;
         ErrorSums unpermutedSums;
         std::mutex sumsMutex;
@@ -367,14 +366,15 @@ QuantReport Quantizer::run(const std::string &outputPath, const QuantOptions &op
             const uint64_t chunkRows = std::max<uint64_t>(1, kChunkElements / rowLength);
             std::vector<float> x(chunkRows * rowLength);
             std::vector<float> q(options.report ? x.size() : 0);
-            std::vector<uint8_t> scratch(permuted && options.report ? chunkRows * outRowBytes : 0);
+            std::vector<uint8_t> out(chunkRows * outRowBytes);
+            std::vector<uint8_t> scratch(permuted && options.report ? out.size() : 0);
             ErrorSums local;
             ErrorSums localUnpermuted;
             for (uint64_t r = firstRow; r < endRow; r += chunkRows) {
                 checkCancel(cancel, outputPath);
                 const uint64_t n = std::min<uint64_t>(chunkRows, endRow - r);
                 const uint64_t elements = n * rowLength;
-                uint8_t *dst = buffer.data() + r * outRowBytes;
+                uint8_t *dst = out.data();
                 if (permuted) {
                     if (options.report) {
                         // The same rows without the permutation, measured only.
@@ -388,6 +388,9 @@ QuantReport Quantizer::run(const std::string &outputPath, const QuantOptions &op
                     source.readRows(index, r, n, x.data());
                 }
                 quantizeRows(x.data(), dst, n, importance);
+                // Written from here rather than by the main thread afterwards: the copy into the page cache is
+                // a sixth of the work and would otherwise run on one thread while the others wait.
+                writer.writeTensorPart(index, r * outRowBytes, {dst, n * outRowBytes});
                 if (options.report) {
                     traits->toFloat(dst, q.data(), int64_t(elements));
                     local.add(x.data(), q.data(), elements);
@@ -397,7 +400,7 @@ QuantReport Quantizer::run(const std::string &outputPath, const QuantOptions &op
             sums.merge(local);
             unpermutedSums.merge(localUnpermuted);
         });
-        writer.writeTensorData(index, buffer);
+        writer.finishTensor(index);
         source.release(index);
         total.merge(sums);
         totalUnpermuted.merge(permuted ? unpermutedSums : sums);

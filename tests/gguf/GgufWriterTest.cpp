@@ -17,6 +17,7 @@
 #include <cstring>
 #include <limits>
 #include <sys/resource.h>
+#include <thread>
 
 using namespace hearth;
 using namespace Qt::StringLiterals;
@@ -258,6 +259,44 @@ private Q_SLOTS:
         const auto file = GgufFile::open(streamed);
         QCOMPARE(file->requireTensor("b").nbytes, 2u * 144u);
         QVERIFY(std::memcmp(file->requireTensor("c").data, data[2].data(), 4) == 0);
+    }
+
+    // Parts written from several threads, in any order, give the same file as whole tensors.
+    void partsFromThreadsMatchWholeFile()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        GgufWriter writer;
+        writer.addTensor("a", GgmlType::Q8_0, {64, 40});
+        writer.addTensor("b", GgmlType::F32, {3});
+        std::vector<std::vector<uint8_t>> data;
+        for (size_t i = 0; i < writer.tensorCount(); ++i) {
+            data.push_back(pattern(writer.tensorBytes(i), uint8_t(i + 5)));
+        }
+        const std::string whole = dir.filePath(u"whole.gguf"_s).toStdString();
+        writer.write(whole, {data[0], data[1]});
+
+        const std::string parts = dir.filePath(u"parts.gguf"_s).toStdString();
+        writer.begin(parts);
+        for (size_t i = 0; i < data.size(); ++i) {
+            const uint64_t half = data[i].size() / 2;
+            const std::span<const uint8_t> bytes(data[i]);
+            std::thread second([&] {
+                writer.writeTensorPart(i, half, bytes.subspan(half));
+            });
+            writer.writeTensorPart(i, 0, bytes.first(half));
+            second.join();
+            writer.finishTensor(i);
+        }
+        writer.commit();
+        QVERIFY(readAll(whole) == readAll(parts));
+
+        writer.begin(parts);
+        EXPECT_ERROR(writer.writeTensorPart(1, 0, data[1]), "tensor part written out of order (tensor 1)");
+        EXPECT_ERROR(writer.writeTensorPart(0, 8, data[0]), "a part of tensor 'a' runs past its end");
+        writer.writeTensorPart(0, 0, std::span<const uint8_t>(data[0]).first(100));
+        EXPECT_ERROR(writer.finishTensor(0), "tensor 'a' needs 2720 bytes of data, 100 written");
+        QCOMPARE(entries(dir), (QStringList{u"parts.gguf"_s, u"whole.gguf"_s})); // the temp file is gone
     }
 
     void refusesInvalidInput()
