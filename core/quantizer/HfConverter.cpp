@@ -138,8 +138,16 @@ Vocabulary bpeVocabulary(const std::string &path)
             v.merges.push_back(merge.toString().toStdString());
         }
     }
-    const QByteArray pre = QJsonDocument(root.value(QStringLiteral("pre_tokenizer")).toObject()).toJson(QJsonDocument::Compact);
-    v.pre = pre.contains(QByteArray(kLlama3Split.data(), qsizetype(kLlama3Split.size()))) ? "llama-bpe" : "default";
+    const QJsonObject preTokenizer = root.value(QStringLiteral("pre_tokenizer")).toObject();
+    const QByteArray pre = QJsonDocument(preTokenizer).toJson(QJsonDocument::Compact);
+    if (pre.contains(QByteArray(kLlama3Split.data(), qsizetype(kLlama3Split.size())))) {
+        v.pre = "llama-bpe";
+    } else if (preTokenizer.value(QStringLiteral("type")).toString() == QStringLiteral("ByteLevel")
+               && preTokenizer.value(QStringLiteral("use_regex")).toBool(true)) {
+        v.pre = "gpt-2"; // ByteLevel alone splits with GPT-2's own expression
+    } else {
+        v.pre = "default";
+    }
     return v;
 }
 

@@ -3,8 +3,10 @@
 // written from stories260K (HfFolderWriter, single file and shards, F32 and F16) converts back to the model.
 #include "HfFolderWriter.h"
 #include "TestData.h"
+#include "tokenizer/VocabSuite.h"
 
 #include "gguf/GgufFile.h"
+#include "gguf/GgufWriter.h"
 #include "model/LlamaContext.h"
 #include "model/LlamaModel.h"
 #include "quantizer/HfConverter.h"
@@ -36,6 +38,7 @@ QuantOptions options(QuantTarget target, bool report = true)
 const QString modelFile = u"models/stories260K.gguf"_s;
 const QString spmFile = u"models/llama2-tokenizer.model"_s;
 const QString spmVocabFile = u"models/vocab/ggml-vocab-llama-spm.gguf"_s;
+const QString bpeVocabFile = u"models/vocab/ggml-vocab-gpt-2.gguf"_s;
 
 const GgufValue *findKey(const HfConverter::Metadata &metadata, std::string_view key)
 {
@@ -80,6 +83,44 @@ private Q_SLOTS:
         QVERIFY(findKey(metadata, "tokenizer.ggml.token_type")->toInt32List() == reference->require("tokenizer.ggml.token_type").toInt32List());
         for (const char *key : {"tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id", "tokenizer.ggml.unknown_token_id"}) {
             QCOMPARE(findKey(metadata, key)->toUInt64(), reference->requireUInt(key));
+        }
+    }
+
+    // A tokenizer.json written from GPT-2's GGUF vocabulary converts back to the same tokens, types and merges,
+    // and the converted vocabulary passes the suite's own inputs and expected ids.
+    void bpeTokenizerJson()
+    {
+        HEARTH_REQUIRE_SHARED(bpeVocabFile);
+        const QString vocabPath = TestData::sharedFile(bpeVocabFile);
+        const auto reference = GgufFile::open(vocabPath.toStdString());
+        QTemporaryDir dir;
+        QVERIFY(HfFolderWriter::writeBpeTokenizer(*reference, dir.path()));
+        const HfConverter::Metadata metadata = HfConverter::tokenizerMetadata(dir.path().toStdString(), 0);
+
+        QCOMPARE(findKey(metadata, "tokenizer.ggml.model")->toString(), std::string("gpt2"));
+        QCOMPARE(findKey(metadata, "tokenizer.ggml.pre")->toString(), reference->requireString("tokenizer.ggml.pre"));
+        const std::vector<std::string> tokens = findKey(metadata, "tokenizer.ggml.tokens")->toStringList();
+        QCOMPARE(tokens.size(), size_t(50257));
+        QVERIFY(tokens == reference->require("tokenizer.ggml.tokens").toStringList());
+        QVERIFY(findKey(metadata, "tokenizer.ggml.token_type")->toInt32List() == reference->require("tokenizer.ggml.token_type").toInt32List());
+        QVERIFY(findKey(metadata, "tokenizer.ggml.merges")->toStringList() == reference->require("tokenizer.ggml.merges").toStringList());
+        for (const char *key : {"tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id"}) {
+            QCOMPARE(findKey(metadata, key)->toUInt64(), reference->requireUInt(key));
+        }
+
+        GgufWriter writer;
+        for (const auto &[key, value] : metadata) {
+            writer.set(key, value);
+        }
+        const std::string converted = dir.filePath(u"converted.gguf"_s).toStdString();
+        writer.write(converted, {});
+        const auto tokenizer = Tokenizer::fromGguf(*GgufFile::open(converted));
+        const QByteArrayList inputs = VocabSuite::splitInputs(VocabSuite::readAll(vocabPath + u".inp"_s));
+        const QByteArrayList outputs = VocabSuite::readAll(vocabPath + u".out"_s).split('\n');
+        QCOMPARE(outputs.size(), inputs.size() + 1);
+        for (qsizetype i = 0; i < inputs.size(); ++i) {
+            const std::vector<int32_t> ids = tokenizer->encode(inputs[i].toStdString(), false, false);
+            QVERIFY2(ids == VocabSuite::parseIds(outputs[i]), inputs[i].constData());
         }
     }
 

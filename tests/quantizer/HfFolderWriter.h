@@ -61,6 +61,41 @@ inline bool writeFile(const QString &path, const QByteArray &bytes)
     return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size();
 }
 
+// tokenizer.json and tokenizer_config.json of a GGUF BPE vocabulary: normal tokens in model.vocab, the others in
+// added_tokens (control ones special), merges as "a b" strings, the ByteLevel pre-tokenizer GPT-2 uses.
+inline bool writeBpeTokenizer(const GgufFile &gguf, const QString &folder)
+{
+    const std::vector<std::string> tokens = gguf.require("tokenizer.ggml.tokens").toStringList();
+    const std::vector<int32_t> types = gguf.require("tokenizer.ggml.token_type").toInt32List();
+    QJsonObject vocab;
+    QJsonArray added;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+        const QString text = QString::fromStdString(tokens[i]);
+        if (types[i] == 1) {
+            vocab.insert(text, qint64(i));
+        } else {
+            added.append(QJsonObject{{QStringLiteral("id"), qint64(i)}, {QStringLiteral("content"), text}, {QStringLiteral("special"), types[i] == 3}});
+        }
+    }
+    QJsonArray merges;
+    for (const std::string &merge : gguf.require("tokenizer.ggml.merges").toStringList()) {
+        merges.append(QString::fromStdString(merge));
+    }
+    const QJsonObject json{
+        {QStringLiteral("version"), QStringLiteral("1.0")},
+        {QStringLiteral("added_tokens"), added},
+        {QStringLiteral("pre_tokenizer"),
+         QJsonObject{{QStringLiteral("type"), QStringLiteral("ByteLevel")}, {QStringLiteral("add_prefix_space"), false}, {QStringLiteral("use_regex"), true}}},
+        {QStringLiteral("model"), QJsonObject{{QStringLiteral("type"), QStringLiteral("BPE")}, {QStringLiteral("vocab"), vocab}, {QStringLiteral("merges"), merges}}},
+    };
+    QDir().mkpath(folder);
+    const QString eos = QString::fromStdString(tokens.at(gguf.requireUInt("tokenizer.ggml.eos_token_id")));
+    const QJsonObject tokenizerConfig{{QStringLiteral("bos_token"), QString::fromStdString(tokens.at(gguf.requireUInt("tokenizer.ggml.bos_token_id")))},
+                                      {QStringLiteral("eos_token"), eos}};
+    return writeFile(folder + QStringLiteral("/tokenizer.json"), QJsonDocument(json).toJson(QJsonDocument::Compact))
+        && writeFile(folder + QStringLiteral("/tokenizer_config.json"), QJsonDocument(tokenizerConfig).toJson());
+}
+
 // Returns false when a file cannot be written.
 inline bool write(const GgufFile &gguf, const QString &folder, const Options &options)
 {

@@ -7,14 +7,15 @@
 #include "tokenizer/Tokenizer.h"
 
 #include "TestData.h"
+#include "VocabSuite.h"
 
-#include <QFile>
 #include <QTest>
 
 #include <map>
 #include <memory>
 
 using namespace hearth;
+using namespace VocabSuite;
 using namespace Qt::StringLiterals;
 
 namespace
@@ -34,47 +35,6 @@ const QStringList Vocabularies{
 QString vocabPath(const QString &name)
 {
     return u"models/vocab/ggml-vocab-"_s + name + u".gguf"_s;
-}
-
-QByteArray readAll(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        qFatal("cannot read %s", qPrintable(path));
-    }
-    return file.readAll();
-}
-
-QByteArrayList splitInputs(const QByteArray &raw)
-{
-    const QByteArray separator = "\n__ggml_vocab_test__\n";
-    QByteArrayList inputs;
-    qsizetype pos = 0;
-    while (pos < raw.size()) {
-        const qsizetype next = raw.indexOf(separator, pos);
-        if (next < 0) {
-            inputs.append(raw.mid(pos));
-            break;
-        }
-        inputs.append(raw.mid(pos, next - pos));
-        pos = next + separator.size();
-    }
-    return inputs;
-}
-
-std::vector<int32_t> parseIds(const QByteArray &line)
-{
-    std::vector<int32_t> ids;
-    for (const QByteArray &field : line.simplified().split(' ')) {
-        if (!field.isEmpty()) {
-            bool ok = false;
-            ids.push_back(field.toInt(&ok));
-            if (!ok) {
-                qFatal("bad id '%s' in expected output", field.constData());
-            }
-        }
-    }
-    return ids;
 }
 
 QString describe(const Tokenizer &tokenizer, const std::vector<int32_t> &ids)
