@@ -100,7 +100,7 @@ void LlamaContext::shift(int begin, int end)
     m_position -= distance;
 }
 
-std::span<const float> LlamaContext::eval(std::span<const int32_t> tokens)
+void LlamaContext::check(std::span<const int32_t> tokens) const
 {
     if (tokens.empty()) {
         throw Error(m_model.path() + ": nothing to evaluate (no tokens)");
@@ -115,13 +115,29 @@ std::span<const float> LlamaContext::eval(std::span<const int32_t> tokens)
                         + std::to_string(m_model.config().vocab) + " tokens");
         }
     }
+}
+
+std::span<const float> LlamaContext::eval(std::span<const int32_t> tokens)
+{
+    check(tokens);
     for (size_t done = 0; done < tokens.size(); done += m_maxBatch) {
         evalBatch(tokens.data() + done, uint32_t(std::min<size_t>(m_maxBatch, tokens.size() - done)));
     }
     return m_logits;
 }
 
-void LlamaContext::evalBatch(const int32_t *tokens, uint32_t n)
+std::span<const float> LlamaContext::evalAll(std::span<const int32_t> tokens)
+{
+    check(tokens);
+    const size_t vocab = m_model.config().vocab;
+    m_allLogits.resize(tokens.size() * vocab);
+    for (size_t done = 0; done < tokens.size(); done += m_maxBatch) {
+        evalBatch(tokens.data() + done, uint32_t(std::min<size_t>(m_maxBatch, tokens.size() - done)), m_allLogits.data() + done * vocab);
+    }
+    return m_allLogits;
+}
+
+void LlamaContext::evalBatch(const int32_t *tokens, uint32_t n, float *allLogits)
 {
     const LlamaConfig &c = m_model.config();
     const size_t dim = c.embedding;
@@ -179,6 +195,13 @@ void LlamaContext::evalBatch(const int32_t *tokens, uint32_t n)
     }
     m_position += n;
 
+    if (allLogits) {
+        for (uint32_t t = 0; t < n; ++t) {
+            ops::rmsNorm(m_x.data() + t * dim, m_model.outputNorm().data(), m_norm.data() + t * dim, dim, c.rmsEps);
+        }
+        m_model.output().multiply(m_norm.data(), n, allLogits, m_quantized, m_pool);
+        return;
+    }
     // Only the last token's logits are returned, so only its output projection is computed.
     const float *last = m_x.data() + (n - 1) * dim;
     ops::rmsNorm(last, m_model.outputNorm().data(), m_norm.data(), dim, c.rmsEps);

@@ -36,6 +36,9 @@ public:
     // until the next call. Throws hearth::Error, changing nothing, for no tokens, an id outside the
     // vocabulary or tokens that do not fit into the context.
     std::span<const float> eval(std::span<const int32_t> tokens);
+    // The same, returning the logits of EVERY token: tokens.size() rows of nVocab floats (perplexity scores
+    // each position of a chunk from one batch).
+    std::span<const float> evalAll(std::span<const int32_t> tokens);
 
     int position() const
     {
@@ -81,7 +84,9 @@ public:
     }
 
 private:
-    void evalBatch(const int32_t *tokens, uint32_t n);
+    void check(std::span<const int32_t> tokens) const;
+    // allLogits: n rows of logits there; nullptr: the last token's into m_logits.
+    void evalBatch(const int32_t *tokens, uint32_t n, float *allLogits = nullptr);
     void attention(uint32_t layer, uint32_t n);
 
     const LlamaModel &m_model;
@@ -105,6 +110,7 @@ private:
     std::vector<float> m_cachedValues;
     std::vector<uint8_t> m_quantized;
     std::vector<float> m_logits;
+    std::vector<float> m_allLogits; // of evalAll()
     ActivationObserver m_observer;
 };
 

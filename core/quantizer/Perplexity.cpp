@@ -73,20 +73,22 @@ PerplexityResult measurePerplexity(const LlamaModel &model, std::span<const int3
         if (bos) {
             chunk[0] = *bos;
         }
+        if (cancel && cancel->load(std::memory_order_relaxed)) {
+            throw Error(model.path() + ": perplexity cancelled");
+        }
+        // The chunk as one batch (the prefill path), with the logits of every position; the last token is
+        // never a prediction's input.
         context.truncate(0);
+        const std::span<const int32_t> input(chunk.data(), size_t(n) - 1);
+        const std::span<const float> all = context.evalAll(input);
+        std::span<const float> baseAll;
         if (baseContext) {
             baseContext->truncate(0);
+            baseAll = baseContext->evalAll(input);
         }
-        // One token at a time: eval() returns the logits of the last token only.
-        for (int j = 0; j + 1 < n; ++j) {
-            if (cancel && cancel->load(std::memory_order_relaxed)) {
-                throw Error(model.path() + ": perplexity cancelled");
-            }
-            const auto logits = context.eval(std::span(&chunk[size_t(j)], 1));
-            const auto baseLogits = baseContext ? baseContext->eval(std::span(&chunk[size_t(j)], 1)) : std::span<const float>{};
-            if (j < n / 2) {
-                continue;
-            }
+        const size_t vocab = model.config().vocab;
+        for (int j = n / 2; j + 1 < n; ++j) {
+            const auto logits = all.subspan(size_t(j) * vocab, vocab);
             logSoftmax(logits, logProbs);
             const int32_t next = chunk[size_t(j) + 1];
             const double loss = -logProbs[size_t(next)];
@@ -94,6 +96,7 @@ PerplexityResult measurePerplexity(const LlamaModel &model, std::span<const int3
             sumLoss2 += loss * loss;
             ++scored;
             if (baseContext) {
+                const auto baseLogits = baseAll.subspan(size_t(j) * vocab, vocab);
                 logSoftmax(baseLogits, baseLogProbs);
                 sumBaseLoss += -baseLogProbs[size_t(next)];
                 double kl = 0;

@@ -35,7 +35,7 @@ struct PerplexityResult {
 // empty context (its first token replaced by BOS when the model adds one), and only the second half of each
 // chunk is scored, so every scored token has at least half a context before it. `base` (same vocabulary)
 // runs alongside for the KL divergence. Throws hearth::Error when the text is shorter than one chunk or the
-// vocabularies differ; setting *cancel stops after the current token with hearth::Error.
+// vocabularies differ; setting *cancel stops after the current chunk with hearth::Error.
 PerplexityResult measurePerplexity(const LlamaModel &model, std::span<const int32_t> tokens, const PerplexityOptions &options,
                                    const LlamaModel *base = nullptr, const std::function<void(int chunk, int chunks)> &progress = {},
                                    const std::atomic_bool *cancel = nullptr);
