@@ -3,6 +3,7 @@
 
 #include "tokenizer/Utf8.h"
 
+#include <QRegularExpression>
 #include <QString>
 
 #include <stdexcept>
@@ -121,8 +122,13 @@ std::optional<PreTokenizer::Config> PreTokenizer::configFor(std::string_view pre
     return std::nullopt;
 }
 
+struct PreTokenizer::Expressions {
+    std::vector<QRegularExpression> list;
+};
+
 PreTokenizer::PreTokenizer(const std::vector<std::string_view> &patterns)
 {
+    auto expressions = std::make_unique<Expressions>();
     for (const std::string_view pattern : patterns) {
         QRegularExpression expression(QString::fromUtf8(pattern.data(), qsizetype(pattern.size())),
                                       QRegularExpression::UseUnicodePropertiesOption);
@@ -132,9 +138,12 @@ PreTokenizer::PreTokenizer(const std::vector<std::string_view> &patterns)
         }
         // Compile (and JIT) now rather than on first use from some thread.
         expression.optimize();
-        m_expressions.push_back(std::move(expression));
+        expressions->list.push_back(std::move(expression));
     }
+    m_expressions = std::move(expressions);
 }
+
+PreTokenizer::~PreTokenizer() = default;
 
 std::vector<std::string> PreTokenizer::split(std::string_view text) const
 {
@@ -158,7 +167,7 @@ std::vector<std::string> PreTokenizer::split(std::string_view text) const
         pieces.emplace_back(0, codePoints.size());
     }
     std::vector<std::pair<size_t, size_t>> next;
-    for (const QRegularExpression &expression : m_expressions) {
+    for (const QRegularExpression &expression : m_expressions->list) {
         next.clear();
         for (const auto &[begin, end] : pieces) {
             // Matching a view of just this piece: lookarounds and \z stop at its edges, as in llama.cpp.

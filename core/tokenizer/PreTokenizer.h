@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include <QRegularExpression>
-
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,12 +27,15 @@ public:
 
     // Throws std::invalid_argument naming the pattern that does not compile.
     explicit PreTokenizer(const std::vector<std::string_view> &patterns);
+    ~PreTokenizer();
 
     // Words as UTF-8; invalid input bytes come back as U+FFFD.
     std::vector<std::string> split(std::string_view text) const;
 
 private:
-    std::vector<QRegularExpression> m_expressions;
+    // The compiled expressions (QRegularExpression), out of this header so that the engine's headers need no Qt.
+    struct Expressions;
+    std::unique_ptr<const Expressions> m_expressions;
 };
 
 } // namespace hearth
