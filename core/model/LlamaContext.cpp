@@ -253,11 +253,15 @@ void LlamaContext::attention(uint32_t layer, uint32_t n)
             rowTraits->quantizeRow(m_q.data() + t * qDim + size_t(h) * headDim, q.data(), headDim);
             // Causal: token t sees the cached positions and the batch up to itself.
             const uint32_t visible = m_position + uint32_t(t) + 1;
+            float *out = m_attn.data() + t * qDim + size_t(h) * headDim;
+            if (halfInputs && vector.attendF16 && headDim % 8 == 0) {
+                vector.attendF16(q.data(), keys + kvOffset, values + kvOffset, rowBytes, visible, headDim, scale, scores.data(), out);
+                continue;
+            }
             for (uint32_t p = 0; p < visible; ++p) {
                 scores[p] = rowTraits->vecDot(headDim, q.data(), keys + p * rowBytes + kvOffset) * scale;
             }
             ops::softmax(scores.data(), visible);
-            float *out = m_attn.data() + t * qDim + size_t(h) * headDim;
             std::fill(out, out + headDim, 0.0f);
             for (uint32_t p = 0; p < visible; ++p) {
                 const uint8_t *value = values + p * rowBytes + kvOffset;

@@ -7,6 +7,7 @@
 
 #include "cpu/CpuFeatures.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 
@@ -22,6 +23,13 @@ namespace hearth::quant
 struct VectorKernels {
     // y[i] += a * x[i] for n elements, x in F16.
     void (*addScaledF16)(float *y, const void *x, float a, int64_t n);
+    // One query head's attention over `positions` cached F16 key and value rows (`rowBytes` apart, headDim a
+    // multiple of 8): out = sum over p of softmax_p(scale * dot(query, key p)) * value p, with the output held in
+    // registers over all positions. The query comes in F16 and the softmax weights are rounded to F16, as llama.cpp's F16
+    // products do. `scores` has room for `positions` floats. nullptr where the path has none (the caller then
+    // uses addScaledF16 per position).
+    void (*attendF16)(const void *query, const void *keys, const void *values, size_t rowBytes, uint32_t positions, uint32_t headDim,
+                      float scale, float *scores, float *out) = nullptr;
 };
 
 // The kernels of one path: nullptr for a path this CPU or build does not support.
