@@ -14,13 +14,21 @@ namespace hearth
 class ImportanceMatrix;
 class QuantSource;
 
-// A reordering of each layer's feed-forward hidden units, applied before quantizing: ffn_gate and ffn_up rows
-// and ffn_down columns move together, so the model computes exactly the same function. Only ffn_down's
-// quantization changes (its rows are cut into blocks along the hidden dimension): sorting similar columns
-// into the same blocks lets each block's scale fit it more tightly.
-//   "ffn-l2":       hidden units sorted by the L2 norm of their ffn_down column
-//   "ffn-variance": sorted by the variance of their ffn_down column
-// (with an importance matrix, columns are weighted by it). Costs one extra read of every ffn_down.
+// Reorderings applied before quantizing that keep the model's function exactly; quantization blocks run along
+// rows, so sorting similar columns into the same blocks lets each block's scale fit it more tightly.
+// Strategy names are SCOPE-METHOD:
+//   SCOPE "ffn":      each layer's feed-forward hidden units: ffn_gate and ffn_up rows with ffn_down columns
+//                     (changes ffn_down's blocks)
+//   SCOPE "residual": one order of the residual (embedding) dimension for every tensor touching it: the
+//                     columns of token_embd, output, attn_q/k/v, ffn_gate/up, the rows of attn_output and
+//                     ffn_down and the norms' weights (changes the blocks of the tensors reading the residual)
+//   SCOPE "all":      both
+//   METHOD "l2":       by the L2 norm of the columns that get quantized
+//          "variance": by their variance
+//          "qr":       the pivot order of a column-pivoted QR of a sketch of those columns (most independent
+//                      first; the columns the sketch cannot tell apart follow by L2 norm)
+//          "block":    by L2 norm, but only within each group of 64 columns (the groups keep their place)
+// With an importance matrix the statistics are weighted by it. Costs one extra read of the tensors measured.
 class QuantPermutation
 {
 public:
@@ -37,10 +45,10 @@ public:
     void permuteColumns(size_t index, float *values) const;
 
 private:
-    enum class Kind { None, Rows, Columns };
+    // New position i takes old unit order[i]; nullptr: unchanged.
     struct TensorPermutation {
-        Kind kind = Kind::None;
-        const std::vector<uint32_t> *order = nullptr; // new position i takes old unit order[i]
+        const std::vector<uint32_t> *rows = nullptr;
+        const std::vector<uint32_t> *columns = nullptr;
     };
     QuantPermutation(const QuantSource &source)
         : m_source(source)
@@ -48,7 +56,8 @@ private:
     }
 
     const QuantSource &m_source;
-    std::vector<std::vector<uint32_t>> m_layerOrders;
+    std::vector<std::vector<uint32_t>> m_layerOrders; // ffn hidden units, per layer
+    std::vector<uint32_t> m_residualOrder;
     std::vector<TensorPermutation> m_tensors;
 };
 
