@@ -67,7 +67,7 @@ void vecDotMatchesReference(cpu::Path path)
 void gemmMatchesVecDot(cpu::Path path)
 {
     int tested = 0;
-    for (const GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+    for (const GgmlType type : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
         const TypeTraits *fast = typeTraits(type, path);
         if (!fast->gemm) {
             continue;
@@ -105,8 +105,7 @@ void gemmMatchesVecDot(cpu::Path path)
             }
         }
     }
-    // The x86 paths have prefill tiles for these three; so does NEON.
-    check(tested == 3, std::string(cpu::pathName(path)) + ": gemm for Q8_0, Q4_K and Q5_K");
+    check(tested == 4, std::string(cpu::pathName(path)) + ": gemm for F16, Q8_0, Q4_K and Q5_K");
 }
 
 void quantizeRowMatchesFromFloat(cpu::Path path)
