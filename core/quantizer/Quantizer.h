@@ -89,7 +89,7 @@ struct QuantOptions {
     // An importance matrix (hearth-cli imatrix) weighting the error the K-quants and Q4_0 minimise.
     std::string imatrixPath;
     // Function-preserving permutation applied before quantizing: "none" (default) or a strategy name from
-    // quantPermutationNames().
+    // QuantPermutation::names().
     std::string permutation = "none";
     // Measure the error of every tensor (dequantizes each one after quantizing: about 10% slower).
     bool report = true;
