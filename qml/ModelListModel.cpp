@@ -22,7 +22,7 @@ namespace
 QString templateText(const ModelFileInfo &info)
 {
     if (!info.hasTemplate) {
-        return i18nc("@info chat template family", "none (ChatML)");
+        return i18nc("@info chat template family", "none (continues text)");
     }
     if (info.templateFamily.isEmpty()) {
         return i18nc("@info chat template family", "not recognised (ChatML)");

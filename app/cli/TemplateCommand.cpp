@@ -61,7 +61,7 @@ int templateCommand(const QStringList &args)
     parser.setApplicationDescription(
         u"Render a conversation with a chat template and print the prompt. The template is recognised as one of "
         "Hearth's families (chatml, zephyr, llama2, llama3, mistral, phi3, gemma, deepseek); an unknown one is "
-        "rendered as ChatML."_s);
+        "rendered as ChatML; without one, the conversation is plain text (completion)."_s);
     parser.addHelpOption();
     const QCommandLineOption modelOption({u"m"_s, u"model"_s}, u"Take the template and the BOS/EOS tokens from this GGUF model."_s,
                                          u"MODEL"_s);
@@ -91,7 +91,7 @@ int templateCommand(const QStringList &args)
     if (parser.isSet(familyOption)) {
         family = hearth::ChatTemplate::familyFromName(parser.value(familyOption).toStdString());
         if (!family) {
-            std::fprintf(stderr, "hearth-cli: unknown template family '%s' (chatml, zephyr, llama2, llama3, mistral, phi3, gemma, deepseek)\n",
+            std::fprintf(stderr, "hearth-cli: unknown template family '%s' (chatml, zephyr, llama2, llama3, mistral, phi3, gemma, deepseek, completion)\n",
                          qPrintable(parser.value(familyOption)));
             return 1;
         }
@@ -132,8 +132,9 @@ int templateCommand(const QStringList &args)
             return 0;
         }
         if (chat.isFallback()) {
-            std::fprintf(stderr, "hearth-cli: note: %s, rendering as ChatML (choose another with --family)\n",
-                         source.jinja.empty() ? "no chat template" : "chat template not recognised");
+            std::fprintf(stderr, "hearth-cli: note: chat template not recognised, rendering as ChatML (choose another with --family)\n");
+        } else if (chat.family() == hearth::TemplateFamily::Completion) {
+            std::fprintf(stderr, "hearth-cli: note: no chat template, the conversation as plain text (choose a template with --family)\n");
         }
         for (const hearth::PromptSegment &segment : segments) {
             std::fwrite(segment.text.data(), 1, segment.text.size(), stdout);

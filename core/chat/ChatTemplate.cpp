@@ -14,7 +14,7 @@ namespace hearth
 
 namespace
 {
-constexpr std::array<std::pair<TemplateFamily, std::string_view>, 8> familyNames{{
+constexpr std::array<std::pair<TemplateFamily, std::string_view>, 9> familyNames{{
     {TemplateFamily::ChatML, "chatml"},
     {TemplateFamily::Zephyr, "zephyr"},
     {TemplateFamily::Llama2, "llama2"},
@@ -23,6 +23,7 @@ constexpr std::array<std::pair<TemplateFamily, std::string_view>, 8> familyNames
     {TemplateFamily::Phi3, "phi3"},
     {TemplateFamily::Gemma, "gemma"},
     {TemplateFamily::DeepSeek, "deepseek"},
+    {TemplateFamily::Completion, "completion"},
 }};
 
 bool isSystem(const ChatMessage &message)
@@ -118,6 +119,9 @@ ChatTemplate ChatTemplate::select(std::string_view jinja, std::string bosToken, 
     if (auto detected = detect(jinja, bosToken, eosToken)) {
         return std::move(*detected);
     }
+    if (jinja.empty()) {
+        return forFamily(TemplateFamily::Completion, std::move(bosToken), std::move(eosToken));
+    }
     ChatTemplate fallback = forFamily(TemplateFamily::ChatML, std::move(bosToken), std::move(eosToken));
     fallback.m_fallback = true;
     return fallback;
@@ -152,7 +156,9 @@ const std::vector<TemplateFamily> &ChatTemplate::allFamilies()
     static const std::vector<TemplateFamily> all = [] {
         std::vector<TemplateFamily> families;
         for (const auto &entry : familyNames) {
-            families.push_back(entry.first);
+            if (entry.first != TemplateFamily::Completion) {
+                families.push_back(entry.first);
+            }
         }
         return families;
     }();
@@ -191,6 +197,9 @@ std::vector<PromptSegment> ChatTemplate::render(std::span<const ChatMessage> mes
         break;
     case TemplateFamily::DeepSeek:
         renderDeepSeek(out, messages, addGenerationPrompt);
+        break;
+    case TemplateFamily::Completion:
+        renderCompletion(out, messages);
         break;
     }
     return out.take();
@@ -402,6 +411,26 @@ void ChatTemplate::renderDeepSeek(PromptBuilder &out, std::span<const ChatMessag
     }
     if (addGenerationPrompt) {
         out.trusted("<｜Assistant｜><think>\n");
+    }
+}
+
+// The text so far, each reply continuing what came before it as the model wrote it, and each later message of
+// the user on a line of its own (unless the text already ends in whitespace). The first message is exactly
+// the user's text, so the model continues it as any engine would. No system prompt: a base model would only
+// continue it as more text. All of it is the user's text: nothing in it becomes a control token.
+void ChatTemplate::renderCompletion(PromptBuilder &out, std::span<const ChatMessage> messages)
+{
+    bool afterSpace = true;
+    for (const ChatMessage &message : messages) {
+        if (isSystem(message) || message.content.empty()) {
+            continue;
+        }
+        if (message.role == "user" && !afterSpace) {
+            out.untrusted("\n");
+        }
+        out.untrusted(message.content);
+        const char last = message.content.back();
+        afterSpace = last == ' ' || last == '\n' || last == '\t' || last == '\r';
     }
 }
 

@@ -17,7 +17,9 @@ struct ChatMessage {
     std::string content;
 };
 
-enum class TemplateFamily { ChatML, Zephyr, Llama2, Llama3, Mistral, Phi3, Gemma, DeepSeek };
+// Completion is no chat template: the prompt is the conversation as plain text, which a base model (one
+// without a template, such as stories260K) continues. It is not among allFamilies(), the Jinja families.
+enum class TemplateFamily { ChatML, Zephyr, Llama2, Llama3, Mistral, Phi3, Gemma, DeepSeek, Completion };
 
 // The details of a family that differ between templates and that the template text fixes.
 struct ChatTemplateVariant {
@@ -56,7 +58,8 @@ public:
     // The family's reference form (ChatML: no default system prompt; Llama 3: Meta-Llama-3-Instruct's
     // template, without the date header; Mistral: Mistral Nemo's; DeepSeek: DeepSeek R1's).
     static ChatTemplate forFamily(TemplateFamily family, std::string bosToken, std::string eosToken);
-    // What a chat with a model uses: the family the user chose, else the detected template, else ChatML.
+    // What a chat with a model uses: the family the user chose, else the detected template, else plain
+    // completion when the model has no template at all, else (a template not recognised) ChatML.
     static ChatTemplate select(std::string_view jinja, std::string bosToken, std::string eosToken,
                                std::optional<TemplateFamily> chosen = std::nullopt);
 
@@ -78,7 +81,7 @@ public:
     std::string renderText(std::span<const ChatMessage> messages, bool addGenerationPrompt) const;
 
     // Lower-case names for settings and the command line: "chatml", "zephyr", "llama2", "llama3", "mistral",
-    // "phi3", "gemma", "deepseek". familyFromName() ignores ASCII case.
+    // "phi3", "gemma", "deepseek", and "completion". familyFromName() ignores ASCII case.
     static std::string_view familyName(TemplateFamily family);
     static std::optional<TemplateFamily> familyFromName(std::string_view name);
     static const std::vector<TemplateFamily> &allFamilies();
@@ -98,6 +101,7 @@ private:
     void renderPhi3(PromptBuilder &out, std::span<const ChatMessage> messages, bool addGenerationPrompt) const;
     void renderGemma(PromptBuilder &out, std::span<const ChatMessage> messages, bool addGenerationPrompt) const;
     void renderDeepSeek(PromptBuilder &out, std::span<const ChatMessage> messages, bool addGenerationPrompt) const;
+    static void renderCompletion(PromptBuilder &out, std::span<const ChatMessage> messages);
     std::string llama3Date() const;
 
     ChatTemplateVariant m_variant;

@@ -57,7 +57,7 @@ public:
     int contextSize = 2048; // tokens; capped at the model's training context; 0: the training context
     int threads = 0; // 0: one per hardware thread
     QString kvType = QStringLiteral("f16"); // "f32", "f16" or "q8_0"
-    QString templateFamily; // "" : the model's own template (ChatML when unknown); else "chatml", "zephyr", ...
+    QString templateFamily; // "" : the model's own template (ChatML when unknown, "completion" when none); else "chatml", ...
     qint64 memoryLimit = 0; // bytes the model may use; 0: the memory available now (MemAvailable)
     bool operator==(const LoadParams &) const = default;
 };
@@ -82,7 +82,7 @@ public:
     int contextSize = 0; // the context in use
     int trainingContext = 0;
     int vocabularySize = 0;
-    QString templateFamily; // the chat template family in use ("zephyr", ...)
+    QString templateFamily; // the chat template family in use ("zephyr", ...; "completion": none, plain text)
     bool templateFallback = false; // the model's template was not recognised: ChatML
     qint64 weightBytes = 0; // tensor data
     qint64 kvCacheBytes = 0;

@@ -278,7 +278,6 @@ private Q_SLOTS:
     void unknownTemplates_data()
     {
         QTest::addColumn<QString>("jinja");
-        QTest::newRow("empty") << QString();
         QTest::newRow("not chat") << u"{{ messages }}"_s;
         QTest::newRow("alpaca") << u"{% for m in messages %}### {{ m['role'] }}:\n{{ m['content'] }}\n{% endfor %}### Response:"_s;
         QTest::newRow("chatml markers in another layout") << u"{{ '<|im_start|>' }}{{ messages[0]['content'] }}{{ '<|im_end|>' }}"_s;

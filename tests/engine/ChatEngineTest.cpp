@@ -95,8 +95,8 @@ private Q_SLOTS:
         QCOMPARE(info.contextSize, 2048);
         QCOMPARE(info.trainingContext, 2048);
         QCOMPARE(info.vocabularySize, 512);
-        QCOMPARE(info.templateFamily, u"chatml"_s); // no template in the file
-        QVERIFY(info.templateFallback);
+        QCOMPARE(info.templateFamily, u"completion"_s); // no template in the file: plain text
+        QVERIFY(!info.templateFallback);
         QCOMPARE(info.weightBytes, qint64(1171200));
         // F16 KV: 5 layers x 2048 positions x 32 values x 2 bytes, keys and values.
         QCOMPARE(info.kvCacheBytes, qint64(2 * 5 * 2048 * 32 * 2));

@@ -158,7 +158,7 @@ private Q_SLOTS:
         QCOMPARE(roleOf(model, fileName, ModelListModel::FileSizeRole).toLongLong(), QFileInfo(path).size());
         // The synthetic vocabulary has no chat template: chats use ChatML.
         QCOMPARE(roleOf(model, fileName, ModelListModel::TemplateFamilyRole).toString(), QString());
-        QCOMPARE(roleOf(model, fileName, ModelListModel::TemplateTextRole).toString(), u"none (ChatML)"_s);
+        QCOMPARE(roleOf(model, fileName, ModelListModel::TemplateTextRole).toString(), u"none (continues text)"_s);
     }
 
     void describesTheRealModel()
