@@ -246,58 +246,18 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("positions");
         QTest::addColumn<int>("headDim");
-        // One position (weight 1), fewer and more than a vector of scores, heads of one and of several 64-column chunks.
-        QTest::addRow("1 x 64") << 1 << 64;
-        QTest::addRow("7 x 8") << 7 << 8;
-        QTest::addRow("33 x 24") << 33 << 24;
-        QTest::addRow("300 x 128") << 300 << 128;
-        QTest::addRow("1029 x 72") << 1029 << 72;
+        for (const auto &[positions, headDim] : kAttendShapes) {
+            QTest::addRow("%d x %d", positions, headDim) << positions << headDim;
+        }
     }
 
-    // The fused attention kernel against the definition: softmax in double over the F16 dot products, the weights
-    // rounded to F16. Rounding the weights to F16 can move one by an F16 ulp where the kernel's exp differs from
-    // std::exp in the last bits, hence the bound relative to sum |w v|.
+    // The fused attention kernel against its definition (attendCase).
     void attendF16MatchesDefinition()
     {
         QFETCH(int, positions);
         QFETCH(int, headDim);
+        const AttendCase c = attendCase(positions, headDim);
         const size_t dim = size_t(headDim);
-        const size_t rowElements = dim + 16; // a head's slice of a wider cache row
-        const auto toHalf = [](const std::vector<float> &v) {
-            std::vector<uint16_t> h(v.size());
-            quant::fromFloatF16(v.data(), h.data(), int64_t(v.size()));
-            return h;
-        };
-        const auto query = toHalf(gaussian(dim, 5, 2.0f));
-        const auto keys = toHalf(gaussian(size_t(positions) * rowElements, 6));
-        const auto values = toHalf(gaussian(size_t(positions) * rowElements, 7));
-        const float scale = 1.0f / std::sqrt(float(headDim));
-
-        std::vector<double> weights(static_cast<size_t>(positions));
-        double max = -INFINITY;
-        for (size_t p = 0; p < weights.size(); ++p) {
-            double dot = 0;
-            for (size_t i = 0; i < dim; ++i) {
-                dot += double(halfToFloat(query[i])) * double(halfToFloat(keys[p * rowElements + i]));
-            }
-            weights[p] = dot * scale;
-            max = std::max(max, weights[p]);
-        }
-        double sum = 0;
-        for (double &w : weights) {
-            w = std::exp(w - max);
-            sum += w;
-        }
-        std::vector<double> expected(dim, 0.0);
-        std::vector<double> bound(dim, 1e-6);
-        for (size_t p = 0; p < weights.size(); ++p) {
-            const float w = halfToFloat(floatToHalf(float(weights[p] / sum)));
-            for (size_t i = 0; i < dim; ++i) {
-                const double v = halfToFloat(values[p * rowElements + i]);
-                expected[i] += double(w) * v;
-                bound[i] += 2e-3 * std::fabs(double(w) * v);
-            }
-        }
 
         bool tested = false;
         for (const cpu::Path path : fastPaths()) {
@@ -308,10 +268,11 @@ private Q_SLOTS:
             tested = true;
             std::vector<float> scores(static_cast<size_t>(positions));
             std::vector<float> out(dim, -1.0f);
-            attend(query.data(), keys.data(), values.data(), rowElements * 2, uint32_t(positions), uint32_t(headDim), scale, scores.data(), out.data());
+            attend(c.query.data(), c.keys.data(), c.values.data(), c.rowElements * 2, uint32_t(positions), uint32_t(headDim), c.scale, scores.data(),
+                   out.data());
             for (size_t i = 0; i < dim; ++i) {
-                QVERIFY2(std::fabs(double(out[i]) - expected[i]) <= bound[i],
-                         qPrintable(QStringLiteral("%1 column %2: %3 vs %4").arg(QString::fromUtf8(cpu::pathName(path).data())).arg(i).arg(double(out[i])).arg(expected[i])));
+                QVERIFY2(std::fabs(double(out[i]) - c.expected[i]) <= c.bound[i],
+                         qPrintable(QStringLiteral("%1 column %2: %3 vs %4").arg(QString::fromUtf8(cpu::pathName(path).data())).arg(i).arg(double(out[i])).arg(c.expected[i])));
             }
         }
         if (!tested) {

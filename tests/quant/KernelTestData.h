@@ -8,6 +8,7 @@
 #include "quant/Half.h"
 #include "quant/TypeTraits.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -134,6 +135,64 @@ inline bool gemmWithinTolerance(float actual, float expected)
 inline bool fmaWithinTolerance(float actual, float expected)
 {
     return std::fabs(actual - expected) <= 1e-6f * std::fabs(expected) + 1e-7f;
+}
+
+// One query head's attention over F16 keys and values, and VectorKernels::attendF16's definition of it: softmax in
+// double over the F16 dot products, the weights rounded to F16. Rounding the weights to F16 can move one by an F16
+// ulp where a kernel's exp differs from std::exp in the last bits, hence `bound`, relative to sum |w v|.
+struct AttendCase {
+    size_t rowElements; // a head's slice of a wider cache row
+    std::vector<uint16_t> query;
+    std::vector<uint16_t> keys;
+    std::vector<uint16_t> values;
+    float scale;
+    std::vector<double> expected;
+    std::vector<double> bound;
+};
+
+// One position (weight 1), fewer and more than a vector of scores, heads of one and of several 64-column chunks.
+inline constexpr int kAttendShapes[][2] = {{1, 64}, {7, 8}, {33, 24}, {300, 128}, {1029, 72}}; // positions, head size
+
+inline AttendCase attendCase(int positions, int headDim)
+{
+    const size_t dim = size_t(headDim);
+    const auto toHalf = [](const std::vector<float> &v) {
+        std::vector<uint16_t> h(v.size());
+        for (size_t i = 0; i < v.size(); ++i) {
+            h[i] = floatToHalf(v[i]);
+        }
+        return h;
+    };
+    AttendCase c{dim + 16, toHalf(gaussian(dim, 5, 2.0f)), {}, {}, 1.0f / std::sqrt(float(headDim)), {}, {}};
+    c.keys = toHalf(gaussian(size_t(positions) * c.rowElements, 6));
+    c.values = toHalf(gaussian(size_t(positions) * c.rowElements, 7));
+
+    std::vector<double> weights(static_cast<size_t>(positions));
+    double max = -INFINITY;
+    for (size_t p = 0; p < weights.size(); ++p) {
+        double dot = 0;
+        for (size_t i = 0; i < dim; ++i) {
+            dot += double(halfToFloat(c.query[i])) * double(halfToFloat(c.keys[p * c.rowElements + i]));
+        }
+        weights[p] = dot * c.scale;
+        max = std::max(max, weights[p]);
+    }
+    double sum = 0;
+    for (double &w : weights) {
+        w = std::exp(w - max);
+        sum += w;
+    }
+    c.expected.assign(dim, 0.0);
+    c.bound.assign(dim, 1e-6);
+    for (size_t p = 0; p < weights.size(); ++p) {
+        const float w = halfToFloat(floatToHalf(float(weights[p] / sum)));
+        for (size_t i = 0; i < dim; ++i) {
+            const double v = halfToFloat(c.values[p * c.rowElements + i]);
+            c.expected[i] += double(w) * v;
+            c.bound[i] += 2e-3 * std::fabs(double(w) * v);
+        }
+    }
+    return c;
 }
 
 } // namespace hearth::kerneltest

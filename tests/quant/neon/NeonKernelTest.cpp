@@ -165,6 +165,27 @@ void addScaledF16MatchesReference(cpu::Path path)
     }
 }
 
+void attendF16MatchesDefinition(cpu::Path path)
+{
+    const auto attend = quant::vectorKernels(path)->attendF16;
+    check(attend != nullptr, std::string(cpu::pathName(path)) + ": a fused attention kernel");
+    if (!attend) {
+        return;
+    }
+    for (const auto &[positions, headDim] : kAttendShapes) {
+        const AttendCase c = attendCase(positions, headDim);
+        std::vector<float> scores(static_cast<size_t>(positions));
+        std::vector<float> out(size_t(headDim), -1.0f);
+        attend(c.query.data(), c.keys.data(), c.values.data(), c.rowElements * 2, uint32_t(positions), uint32_t(headDim), c.scale, scores.data(),
+               out.data());
+        for (size_t i = 0; i < out.size(); ++i) {
+            check(std::fabs(double(out[i]) - c.expected[i]) <= c.bound[i],
+                  std::string(cpu::pathName(path)) + " attendF16 " + std::to_string(positions) + " x " + std::to_string(headDim) + " column "
+                      + std::to_string(i) + ": " + std::to_string(out[i]) + " vs " + std::to_string(c.expected[i]));
+        }
+    }
+}
+
 // The paths this CPU reports: Scalar, Neon and (with SDOT) NeonDotprod; HEARTH_CPU picks the active one.
 void pathSelection(cpu::Path best)
 {
@@ -200,6 +221,7 @@ int main(int argc, char **argv)
         quantizeRowMatchesFromFloat(path);
         toFloatF16MatchesReference(path);
         addScaledF16MatchesReference(path);
+        attendF16MatchesDefinition(path);
     }
     std::printf("%s: %d checks, %d failed\n", g_failures == 0 ? "PASS" : "FAIL", g_checks, g_failures);
     return g_failures == 0 ? 0 : 1;
