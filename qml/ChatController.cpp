@@ -369,6 +369,24 @@ void ChatController::finishReply(const hearth::ChatReply &reply)
     Q_EMIT replyFinished(text);
 }
 
+void ChatController::chooseModel(const QString &path)
+{
+    if (path.isEmpty() || m_generating) {
+        return;
+    }
+    if (m_conversation && m_conversation->model != path) {
+        if (!m_store->setConversationModel(m_conversation->id, path)) {
+            setError(m_store->errorString());
+            return;
+        }
+        m_conversation->model = path;
+        Q_EMIT conversationChanged();
+    }
+    if (!m_engine || m_engine->model().path != path) {
+        Q_EMIT modelRequested(path);
+    }
+}
+
 void ChatController::stop()
 {
     if (m_generating && m_engine) {

@@ -75,6 +75,9 @@ public:
     Q_INVOKABLE void openConversation(qint64 id);
     // Adds the user's message and generates the reply; false (with errorString) when it cannot.
     Q_INVOKABLE bool send(const QString &text);
+    // The model picker: records `path` as the open conversation's model (a new one records it with its first
+    // message) and asks for it to be loaded (modelRequested) unless it is the engine's model already.
+    Q_INVOKABLE void chooseModel(const QString &path);
     // Ends the reply in progress within a token; what was generated stays.
     Q_INVOKABLE void stop();
     // Replaces the last reply with a new one.
@@ -93,8 +96,8 @@ Q_SIGNALS:
     void modelLoadedChanged();
     void statusChanged();
     void errorStringChanged();
-    // The open conversation chats with a model file that is not the loaded one: the page asks the model
-    // manager to load it.
+    // The open conversation chats with a model file that is not the loaded one (opened, or chosen with
+    // chooseModel()): the page asks the model manager to load it.
     void modelRequested(const QString &path);
     // A reply ended (the test driver and the view's scroll follow this).
     void replyFinished(const QString &text);

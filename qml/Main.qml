@@ -35,18 +35,11 @@ Kirigami.ApplicationWindow {
         return pool.pageForUrl(Qt.resolvedUrl("pages/ChatsPage.qml"));
     }
 
-    Shortcut {
-        sequence: StandardKey.New
-        onActivated: root.chatsPage().newChat()
-    }
-    Shortcut {
-        sequence: StandardKey.Find
-        onActivated: root.chatsPage().focusSearch()
-    }
-    Shortcut {
-        sequence: "Escape"
-        enabled: ChatController.generating
-        onActivated: ChatController.stop()
+    ChatShortcuts {
+        generating: ChatController.generating
+        onNewChatRequested: root.chatsPage().newChat()
+        onSearchRequested: root.chatsPage().focusSearch()
+        onStopRequested: ChatController.stop()
     }
 
     globalDrawer: Kirigami.GlobalDrawer {

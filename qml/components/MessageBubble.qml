@@ -3,7 +3,6 @@ import QtQuick
 import QtQuick.Controls as QQC2
 import QtQuick.Layouts
 import org.kde.kirigami as Kirigami
-import org.hearthapp.hearth
 
 // One message of the chat: who wrote it, its Markdown rendered (code blocks highlighted), and what can be
 // done with it: copy; edit and resend (the user's); regenerate (the last reply).
@@ -18,10 +17,16 @@ Item {
     required property string stats
     required property bool streaming
     property bool isLast: false
+    // A reply is being generated: nothing can be edited or regenerated meanwhile.
+    property bool busy: false
+    // A model is loaded: the last reply can be generated again.
+    property bool canRegenerate: false
     readonly property bool fromUser: role === "user"
     readonly property real contentHeight: body.implicitHeight
 
     signal editRequested(var messageId, string content)
+    signal copyRequested(string content)
+    signal regenerateRequested()
 
     implicitHeight: card.implicitHeight
 
@@ -56,6 +61,7 @@ Item {
                     Layout.fillWidth: true
                 }
                 QQC2.BusyIndicator {
+                    objectName: "streamingIndicator"
                     visible: bubble.streaming
                     running: visible
                     Layout.preferredHeight: Kirigami.Units.iconSizes.small
@@ -85,6 +91,7 @@ Item {
                 spacing: 0
 
                 QQC2.Label {
+                    objectName: "messageStats"
                     Layout.fillWidth: true
                     text: bubble.stats
                     font: Kirigami.Theme.smallFont
@@ -92,16 +99,18 @@ Item {
                     elide: Text.ElideRight
                 }
                 QQC2.ToolButton {
+                    objectName: "copyButton"
                     icon.name: "edit-copy"
                     display: QQC2.AbstractButton.IconOnly
                     text: i18nc("@action:button", "Copy")
-                    onClicked: ChatController.copyToClipboard(bubble.content)
+                    onClicked: bubble.copyRequested(bubble.content)
                     QQC2.ToolTip.text: text
                     QQC2.ToolTip.visible: hovered
                 }
                 QQC2.ToolButton {
+                    objectName: "editButton"
                     visible: bubble.fromUser
-                    enabled: !ChatController.generating
+                    enabled: !bubble.busy
                     icon.name: "document-edit"
                     display: QQC2.AbstractButton.IconOnly
                     text: i18nc("@action:button", "Edit and Resend")
@@ -112,11 +121,11 @@ Item {
                 QQC2.ToolButton {
                     objectName: "regenerateButton"
                     visible: bubble.isLast && bubble.role === "assistant"
-                    enabled: !ChatController.generating && ChatController.modelLoaded
+                    enabled: !bubble.busy && bubble.canRegenerate
                     icon.name: "view-refresh"
                     display: QQC2.AbstractButton.IconOnly
                     text: i18nc("@action:button", "Regenerate")
-                    onClicked: ChatController.regenerate()
+                    onClicked: bubble.regenerateRequested()
                     QQC2.ToolTip.text: text
                     QQC2.ToolTip.visible: hovered
                 }

@@ -15,6 +15,8 @@ Kirigami.Page {
     padding: 0
 
     readonly property bool showSidebar: width > Kirigami.Units.gridUnit * 36 || sidebarToggle.checked
+    // The loaded model has no chat template: the conversation is one text that the model continues.
+    readonly property bool plainCompletion: ModelManager.loaded && ModelManager.modelInfo.templateFamily === "completion"
     // The user message being edited (edit and resend); 0 when composing a new one.
     property var editingId: 0
 
@@ -25,14 +27,14 @@ Kirigami.Page {
     function newChat(): void {
         ChatController.newConversation();
         page.editingId = 0;
-        input.text = "";
-        input.forceActiveFocus();
+        composer.text = "";
+        composer.focusInput();
     }
     function sendInput(): void {
-        const text = input.text;
+        const text = composer.text;
         const sent = page.editingId !== 0 ? ChatController.editAndResend(page.editingId, text) : ChatController.send(text);
         if (sent) {
-            input.text = "";
+            composer.text = "";
             page.editingId = 0;
         }
     }
@@ -47,7 +49,8 @@ Kirigami.Page {
     Connections {
         target: ChatController
         function onModelRequested(path: string): void {
-            if (!ModelManager.busy) {
+            // modelPath is also the model being loaded: ask for it once.
+            if (ModelManager.modelPath !== path) {
                 ModelManager.load(path);
             }
         }
@@ -120,16 +123,9 @@ Kirigami.Page {
         onAccepted: ChatController.importConversation(selectedFile)
     }
 
-    Kirigami.PromptDialog {
+    RenameDialog {
         id: renameDialog
-        property var conversationId: 0
-        title: i18nc("@title:window", "Rename Conversation")
-        standardButtons: Kirigami.Dialog.Ok | Kirigami.Dialog.Cancel
-        onAccepted: ChatController.conversations.rename(conversationId, renameField.text)
-        QQC2.TextField {
-            id: renameField
-            onAccepted: renameDialog.accept()
-        }
+        conversations: ChatController.conversations
     }
 
     Kirigami.PromptDialog {
@@ -203,79 +199,13 @@ Kirigami.Page {
                         text: section
                     }
 
-                    delegate: QQC2.ItemDelegate {
-                        id: conversationDelegate
-                        required property int index
-                        required property var conversationId
-                        required property string title
-                        required property string snippet
-                        required property bool pinned
-
+                    delegate: ConversationDelegate {
                         width: ListView.view.width
                         highlighted: ListView.isCurrentItem
+                        conversations: ChatController.conversations
+                        notifier: applicationWindow()
                         onClicked: ChatController.openConversation(conversationId)
-
-                        contentItem: RowLayout {
-                            spacing: Kirigami.Units.smallSpacing
-                            ColumnLayout {
-                                Layout.fillWidth: true
-                                spacing: 0
-                                QQC2.Label {
-                                    Layout.fillWidth: true
-                                    text: conversationDelegate.title
-                                    elide: Text.ElideRight
-                                }
-                                QQC2.Label {
-                                    Layout.fillWidth: true
-                                    visible: conversationDelegate.snippet.length > 0
-                                    text: conversationDelegate.snippet
-                                    textFormat: Text.StyledText
-                                    wrapMode: Text.Wrap
-                                    maximumLineCount: 2
-                                    elide: Text.ElideRight
-                                    font: Kirigami.Theme.smallFont
-                                    opacity: 0.8
-                                }
-                            }
-                            QQC2.ToolButton {
-                                icon.name: conversationDelegate.pinned ? "window-unpin" : "window-pin"
-                                display: QQC2.AbstractButton.IconOnly
-                                text: conversationDelegate.pinned ? i18nc("@action:button", "Unpin") : i18nc("@action:button", "Pin")
-                                visible: conversationDelegate.hovered || conversationDelegate.highlighted || conversationDelegate.pinned
-                                onClicked: ChatController.conversations.setPinned(conversationDelegate.conversationId, !conversationDelegate.pinned)
-                                QQC2.ToolTip.text: text
-                                QQC2.ToolTip.visible: hovered
-                            }
-                            QQC2.ToolButton {
-                                icon.name: "edit-rename"
-                                display: QQC2.AbstractButton.IconOnly
-                                text: i18nc("@action:button", "Rename")
-                                visible: conversationDelegate.hovered || conversationDelegate.highlighted
-                                onClicked: {
-                                    renameDialog.conversationId = conversationDelegate.conversationId;
-                                    renameField.text = conversationDelegate.title;
-                                    renameDialog.open();
-                                    renameField.selectAll();
-                                    renameField.forceActiveFocus();
-                                }
-                                QQC2.ToolTip.text: text
-                                QQC2.ToolTip.visible: hovered
-                            }
-                            QQC2.ToolButton {
-                                icon.name: "edit-delete"
-                                display: QQC2.AbstractButton.IconOnly
-                                text: i18nc("@action:button", "Delete")
-                                visible: conversationDelegate.hovered || conversationDelegate.highlighted
-                                onClicked: {
-                                    if (ChatController.conversations.remove(conversationDelegate.conversationId)) {
-                                        applicationWindow().showPassiveNotification(i18n("Conversation deleted"), "long",
-                                            i18nc("@action:button", "Undo"), () => ChatController.conversations.undoRemove());
-                                    }
-                                }
-                                QQC2.ToolTip.text: text
-                                QQC2.ToolTip.visible: hovered
-                            }
-                        }
+                        onRenameRequested: (id, title) => renameDialog.openFor(id, title)
                     }
 
                     Kirigami.PlaceholderMessage {
@@ -301,6 +231,45 @@ Kirigami.Page {
             Layout.fillHeight: true
             spacing: 0
 
+            // The conversation's model: the one it chats with, or for a new chat the one loaded.
+            RowLayout {
+                Layout.fillWidth: true
+                Layout.margins: Kirigami.Units.smallSpacing
+                visible: ModelManager.models.count > 0
+
+                QQC2.Label {
+                    text: i18nc("@label:listbox", "Model:")
+                }
+                QQC2.ComboBox {
+                    id: modelPicker
+                    objectName: "modelPicker"
+                    readonly property string path: ChatController.conversationModel.length > 0 ? ChatController.conversationModel : ModelManager.modelPath
+                    Layout.fillWidth: true
+                    Layout.maximumWidth: Kirigami.Units.gridUnit * 20
+                    model: ModelManager.models
+                    textRole: "fileName"
+                    valueRole: "path"
+                    enabled: !ChatController.generating
+                    // The file of a conversation whose model is not in the folders any more.
+                    displayText: currentIndex >= 0 ? currentText : path.length > 0 ? path.substring(path.lastIndexOf("/") + 1)
+                                                                                    : i18nc("@item:inlistbox", "No model")
+                    onActivated: index => ChatController.chooseModel(valueAt(index))
+                    // Follows the conversation and the scans, also after the user picked an entry.
+                    Binding on currentIndex {
+                        value: ModelManager.models.count >= 0 ? ModelManager.models.indexOfPath(modelPicker.path) : -1
+                    }
+                }
+                QQC2.BusyIndicator {
+                    visible: ModelManager.busy
+                    running: visible
+                    Layout.preferredHeight: Kirigami.Units.iconSizes.smallMedium
+                    Layout.preferredWidth: Kirigami.Units.iconSizes.smallMedium
+                }
+                Item {
+                    Layout.fillWidth: true
+                }
+            }
+
             Kirigami.InlineMessage {
                 objectName: "errorMessage"
                 Layout.fillWidth: true
@@ -309,6 +278,19 @@ Kirigami.Page {
                 text: ChatController.errorString
                 visible: text.length > 0
                 showCloseButton: true
+            }
+            Kirigami.InlineMessage {
+                objectName: "completionNotice"
+                Layout.fillWidth: true
+                Layout.margins: Kirigami.Units.smallSpacing
+                type: Kirigami.MessageType.Information
+                visible: page.plainCompletion
+                text: i18n("%1 has no chat template: it does not answer, it continues the text. Your first message is the beginning of the text; each reply carries it on.", ModelManager.modelName)
+                actions: Kirigami.Action {
+                    icon.name: "settings-configure"
+                    text: i18nc("@action:button", "Choose a Chat Template…")
+                    onTriggered: applicationWindow().showPage("settings")
+                }
             }
             Kirigami.InlineMessage {
                 objectName: "trimNotice"
@@ -347,8 +329,10 @@ Kirigami.Page {
                     width: parent.width - Kirigami.Units.gridUnit * 4
                     visible: ChatController.modelLoaded && messageList.count === 0
                     icon.name: "dialog-messages"
-                    text: i18nc("@info:placeholder", "Start a conversation")
-                    explanation: i18nc("@info:placeholder", "Chatting with %1. Type a message below; Enter sends it, Shift+Enter starts a new line.", ModelManager.modelName)
+                    text: page.plainCompletion ? i18nc("@info:placeholder", "Start a text") : i18nc("@info:placeholder", "Start a conversation")
+                    explanation: page.plainCompletion
+                        ? i18nc("@info:placeholder", "%1 continues what you write. Type the beginning of a text below; Enter sends it, Shift+Enter starts a new line.", ModelManager.modelName)
+                        : i18nc("@info:placeholder", "Chatting with %1. Type a message below; Enter sends it, Shift+Enter starts a new line.", ModelManager.modelName)
                 }
 
                 QQC2.ScrollView {
@@ -368,10 +352,14 @@ Kirigami.Page {
                         delegate: MessageBubble {
                             width: ListView.view.width
                             isLast: index === ListView.view.count - 1
+                            busy: ChatController.generating
+                            canRegenerate: ChatController.modelLoaded
+                            onCopyRequested: content => ChatController.copyToClipboard(content)
+                            onRegenerateRequested: ChatController.regenerate()
                             onEditRequested: (messageId, content) => {
                                 page.editingId = messageId;
-                                input.text = content;
-                                input.forceActiveFocus();
+                                composer.text = content;
+                                composer.focusInput();
                             }
                             // Deferred: repositioning from inside the list's own layout pass re-enters it
                             // (a crash while a reply streamed).
@@ -383,56 +371,25 @@ Kirigami.Page {
                 }
             }
 
-            QQC2.Label {
-                objectName: "statusLine"
-                Layout.fillWidth: true
-                Layout.leftMargin: Kirigami.Units.largeSpacing
-                Layout.rightMargin: Kirigami.Units.largeSpacing
-                text: ChatController.status
-                visible: text.length > 0
-                font: Kirigami.Theme.smallFont
-                opacity: 0.7
-                elide: Text.ElideRight
-            }
-
             Kirigami.Separator {
                 Layout.fillWidth: true
-                Layout.topMargin: Kirigami.Units.smallSpacing
             }
 
-            RowLayout {
+            Composer {
+                id: composer
                 Layout.fillWidth: true
                 Layout.margins: Kirigami.Units.smallSpacing
-
-                QQC2.ScrollView {
-                    Layout.fillWidth: true
-                    Layout.maximumHeight: Kirigami.Units.gridUnit * 8
-
-                    QQC2.TextArea {
-                        id: input
-                        objectName: "messageInput"
-                        placeholderText: page.editingId !== 0 ? i18nc("@info:placeholder", "Edit your message and press Enter to send it again…")
-                                                              : i18nc("@info:placeholder", "Message…")
-                        wrapMode: TextEdit.Wrap
-                        enabled: ChatController.modelLoaded
-                        Keys.onPressed: event => {
-                            if ((event.key === Qt.Key_Return || event.key === Qt.Key_Enter) && !(event.modifiers & Qt.ShiftModifier)) {
-                                event.accepted = true;
-                                page.sendInput();
-                            } else if (event.key === Qt.Key_Escape && page.editingId !== 0) {
-                                event.accepted = true;
-                                page.editingId = 0;
-                                input.text = "";
-                            }
-                        }
-                    }
-                }
-                QQC2.Button {
-                    objectName: ChatController.generating ? "stopButton" : "sendButton"
-                    icon.name: ChatController.generating ? "media-playback-stop" : "document-send"
-                    text: ChatController.generating ? i18nc("@action:button", "Stop") : i18nc("@action:button", "Send")
-                    enabled: ChatController.generating || (ChatController.modelLoaded && input.text.trim().length > 0)
-                    onClicked: ChatController.generating ? ChatController.stop() : page.sendInput()
+                generating: ChatController.generating
+                ready: ChatController.modelLoaded
+                editing: page.editingId !== 0
+                placeholderText: page.editingId !== 0 ? i18nc("@info:placeholder", "Edit your message and press Enter to send it again…")
+                                                      : page.plainCompletion ? i18nc("@info:placeholder", "Text to continue…")
+                                                                             : i18nc("@info:placeholder", "Message…")
+                onSendRequested: page.sendInput()
+                onStopRequested: ChatController.stop()
+                onEditCancelled: {
+                    page.editingId = 0;
+                    composer.text = "";
                 }
             }
         }

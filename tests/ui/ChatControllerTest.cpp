@@ -12,6 +12,7 @@
 #include <KLocalizedString>
 #include <QAbstractItemModelTester>
 #include <QCoroTask>
+#include <QFile>
 #include <QGuiApplication>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -135,6 +136,52 @@ private Q_SLOTS:
         const QList<hearth::StoredMessage> stored = controller.store()->messages(controller.conversationId());
         QCOMPARE(stored.size(), finished.first().first().toString().isEmpty() ? 1 : 2);
         m_settings->setMaxTokens(40);
+    }
+
+    // The model picker records the choice on the conversation and asks for the model; opening a
+    // conversation asks for its model when another one is loaded.
+    void chooseModelRecordsIt()
+    {
+        const QString loaded = TestData::sharedFile(u"models/stories260K.gguf"_s);
+        const QString other = m_dir.filePath(u"other.gguf"_s);
+        QVERIFY(QFile::copy(loaded, other));
+        ChatController controller(m_dir.filePath(u"picker.sqlite"_s), m_engine.get(), m_settings.get());
+        QSignalSpy requested(&controller, &ChatController::modelRequested);
+
+        // A new chat: nothing to record yet, the loaded model is not requested again.
+        controller.chooseModel(loaded);
+        QCOMPARE(requested.size(), 0);
+        QVERIFY(controller.send(u"Once upon a time"_s));
+        QVERIFY(!waitForReply(controller).isEmpty());
+        const qint64 first = controller.conversationId();
+        QCOMPARE(controller.conversationModel(), loaded);
+
+        // Another model for this conversation: stored at once, and requested.
+        controller.chooseModel(other);
+        QCOMPARE(requested.size(), 1);
+        QCOMPARE(requested.takeFirst().first().toString(), other);
+        QCOMPARE(controller.conversationModel(), other);
+        QCOMPARE(controller.store()->conversation(first)->model, other);
+
+        // A second conversation with the loaded model; opening the first again offers its own model.
+        controller.newConversation();
+        QVERIFY(controller.send(u"Lily and Tom went to the park"_s));
+        QVERIFY(!waitForReply(controller).isEmpty());
+        const qint64 second = controller.conversationId();
+        QCOMPARE(controller.store()->conversation(second)->model, loaded);
+        QCOMPARE(requested.size(), 0);
+        controller.openConversation(first);
+        QCOMPARE(controller.conversationModel(), other);
+        QCOMPARE(requested.size(), 1);
+        QCOMPARE(requested.takeFirst().first().toString(), other);
+        controller.openConversation(second);
+        QCOMPARE(requested.size(), 0);
+        // While a reply streams the choice is refused (loading would end the reply).
+        QVERIFY(controller.send(u"The little dog was sad because"_s));
+        controller.chooseModel(other);
+        QCOMPARE(controller.conversationModel(), loaded);
+        QVERIFY(!waitForReply(controller).isEmpty());
+        QCOMPARE(requested.size(), 0);
     }
 
     void persistsAcrossControllers()

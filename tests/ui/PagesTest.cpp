@@ -22,6 +22,7 @@
 #include <QQuickWindow>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QtQml/QQmlExtensionPlugin>
 
@@ -42,6 +43,20 @@ private:
         auto *pageStack = m_main.window->property("pageStack").value<QObject *>();
         auto *page = pageStack ? pageStack->property("currentItem").value<QObject *>() : nullptr;
         return page ? page->findChild<QQuickItem *>(name) : nullptr;
+    }
+
+    // How many visible texts in the window contain `part`.
+    int visibleTextsContaining(const QString &part, QQuickItem *item = nullptr) const
+    {
+        item = item ? item : m_main.window->contentItem();
+        if (!item->isVisible()) {
+            return 0;
+        }
+        int count = item->property("text").toString().contains(part) ? 1 : 0;
+        for (QQuickItem *child : item->childItems()) {
+            count += visibleTextsContaining(part, child);
+        }
+        return count;
     }
 
     // Saves the window as NAME-SCHEME.png, drawn in the scheme's colours.
@@ -134,7 +149,10 @@ private Q_SLOTS:
         QVERIFY(finished.wait(60000));
         QVERIFY(!finished.first().first().toString().isEmpty());
         QTRY_VERIFY(find(u"messageList"_s) && find(u"messageList"_s)->property("count").toInt() == 2);
-        QTRY_VERIFY(find(u"statusLine"_s) && find(u"statusLine"_s)->isVisible());
+        // The reply's numbers are shown once, under the reply.
+        QTRY_COMPARE(visibleTextsContaining(u"tokens/s"_s), 1);
+        // stories260K has no chat template: the page says that it continues the text.
+        QVERIFY(find(u"completionNotice"_s) && find(u"completionNotice"_s)->isVisible());
         // The new conversation is the one selected in the list.
         QTRY_COMPARE(find(u"conversationList"_s)->property("currentIndex").toInt(), chat->conversations()->rowOf(chat->conversationId()));
         QVERIFY(chat->conversations()->rowOf(chat->conversationId()) >= 0);
@@ -153,6 +171,61 @@ private Q_SLOTS:
         search->setProperty("text", QString());
         QMetaObject::invokeMethod(search, "accepted");
         QTRY_COMPARE(chat->conversations()->rowCount(), 2);
+    }
+
+    // The model picker lists the models folder, loads the chosen model and records it on the conversation;
+    // opening a conversation brings its model back.
+    void modelPicker()
+    {
+        HEARTH_REQUIRE_SHARED(u"models/stories260K.gguf"_s);
+        ChatController *chat = ChatController::instance();
+        ModelManager *manager = ModelManager::instance();
+        const QString shared = TestData::sharedFile(u"models/stories260K.gguf"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(manager->isLoaded() && manager->modelPath() == shared, 30000);
+        chat->conversations()->setFilter({});
+        // The conversation chatWithReply() had with the shared model.
+        qint64 earlier = 0;
+        for (int row = 0; row < chat->conversations()->rowCount(); ++row) {
+            const QModelIndex index = chat->conversations()->index(row);
+            if (chat->conversations()->data(index, ConversationListModel::ModelRole).toString() == shared) {
+                earlier = chat->conversations()->data(index, ConversationListModel::IdRole).toLongLong();
+            }
+        }
+        QVERIFY(earlier != 0);
+
+        QTemporaryDir folder;
+        const QString first = folder.filePath(u"tiny-a.gguf"_s);
+        const QString second = folder.filePath(u"tiny-b.gguf"_s);
+        QVERIFY(QFile::copy(shared, first) && QFile::copy(shared, second));
+        AppSettings::instance()->setModelsFolder(folder.path());
+        QTRY_COMPARE(manager->models()->rowCount(), 2);
+
+        m_main.showPage(u"chats"_s);
+        chat->newConversation();
+        QQuickItem *picker = find(u"modelPicker"_s);
+        QVERIFY(picker && picker->isVisible());
+        // The loaded model is not in the folder: the picker names its file.
+        QTRY_COMPARE(picker->property("displayText").toString(), u"stories260K.gguf"_s);
+        QCOMPARE(picker->property("currentIndex").toInt(), -1);
+
+        QVERIFY(QMetaObject::invokeMethod(picker, "activated", Q_ARG(int, 1)));
+        QTRY_VERIFY_WITH_TIMEOUT(manager->isLoaded() && manager->modelPath() == second, 30000);
+        QTRY_COMPARE(picker->property("currentIndex").toInt(), 1);
+        QSignalSpy finished(chat, &ChatController::replyFinished);
+        QVERIFY(chat->send(u"Once upon a time"_s));
+        QVERIFY(finished.wait(60000));
+        const qint64 created = chat->conversationId();
+        QCOMPARE(chat->store()->conversation(created)->model, second);
+        screenshot(u"chats-model-picker"_s);
+
+        // Opening the earlier conversation loads its model again, and the picker shows it.
+        chat->openConversation(earlier);
+        QTRY_VERIFY_WITH_TIMEOUT(manager->isLoaded() && manager->modelPath() == shared, 30000);
+        QTRY_COMPARE(picker->property("displayText").toString(), u"stories260K.gguf"_s);
+        chat->openConversation(created);
+        QTRY_VERIFY_WITH_TIMEOUT(manager->isLoaded() && manager->modelPath() == second, 30000);
+        QTRY_COMPARE(picker->property("currentIndex").toInt(), 1);
+        AppSettings::instance()->resetToDefaults();
     }
 };
 
