@@ -105,7 +105,7 @@ void gemmMatchesVecDot(cpu::Path path)
             }
         }
     }
-    check(tested == 4, std::string(cpu::pathName(path)) + ": gemm for F16, Q8_0, Q4_K and Q5_K");
+    check(tested == 5, std::string(cpu::pathName(path)) + ": gemm for F16, Q8_0, Q4_K, Q5_K and Q6_K");
 }
 
 void quantizeRowMatchesFromFloat(cpu::Path path)
