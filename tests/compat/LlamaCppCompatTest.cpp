@@ -30,11 +30,12 @@ namespace
 const std::vector<int32_t> prompt{1, 450, 4, 87, 300, 12, 77, 200, 31, 415};
 constexpr int greedySteps = 16;
 
-// Both engines quantize the activations for quantized weights to the same types and keep the KV cache in F16,
-// but sum in different orders (and llama.cpp in F16 for the F16 matmuls' partial sums on some paths), so the
-// logits agree to rounding, not to the bit. Measured: at most 2e-4 (Q8_0 / K-quants) over logits of magnitude
-// about 1; a wrong block layout or scale shows up as differences of 0.1 and more.
-constexpr double logitTolerance = 5e-3;
+// Both engines keep the KV cache in F16 and quantize the activations of quantized matmuls to 8 bits, but sum
+// in different orders and round some activations differently, and a flipped 8-bit rounding moves a logit by
+// far more than float rounding does. So the bound is relative to the largest logit: measured (tiny / stories260K)
+// F16 0.08% / 0.08%, BF16 0.37% / 0.36%, Q8_0, Q4_0 and the K-quants 1.2% to 1.9% / 1.3% to 1.5%, with all 16
+// greedy ids equal. A wrong block layout, scale or tensor shows up as differences of the size of the logits.
+constexpr double relativeTolerance = 0.03;
 
 struct Run {
     int exitCode = -1;
@@ -222,6 +223,14 @@ private Q_SLOTS:
         QCOMPARE(oracle.logits.size(), prompt.size());
         QCOMPARE(oracle.greedy.size(), size_t(greedySteps));
 
+        double scale = 0;
+        for (const std::vector<float> &row : oracle.logits) {
+            for (const float x : row) {
+                scale = std::max(scale, std::abs(double(x)));
+            }
+        }
+        const double logitTolerance = relativeTolerance * scale;
+
         // Decode, one token at a time: every position's logits.
         double worst = 0;
         LlamaContext stepwise(*ours, {.nCtx = 64, .nThreads = 2});
@@ -234,7 +243,8 @@ private Q_SLOTS:
         LlamaContext batch(*ours, {.nCtx = 64, .nThreads = 2});
         std::span<const float> logits = batch.eval(prompt);
         worst = std::max(worst, maxAbsDiff(logits, oracle.logits.back()));
-        qInfo("%s %s: max |logit - llama.cpp| = %.3g", qPrintable(model), qPrintable(type), worst);
+        qInfo("%s %s: max |logit - llama.cpp| = %.3g (%.2f%% of the largest logit, %.3g)", qPrintable(model), qPrintable(type),
+              worst, 100 * worst / scale, scale);
         QVERIFY2(worst <= logitTolerance, qPrintable(u"logits differ from llama.cpp's by up to %1"_s.arg(worst)));
 
         for (int step = 0; step < greedySteps; ++step) {
