@@ -5,11 +5,15 @@
 #include "ModelManager.h"
 #include "QuantizeReportModel.h"
 #include "hearthui_logging.h"
+#include "model/LlamaModel.h"
+#include "quantizer/Perplexity.h"
 #include "quantizer/Quantizer.h"
+#include "tokenizer/Tokenizer.h"
 
 #include <KLocalizedString>
 #include <QCoroFuture>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QPointer>
 #include <QRegularExpression>
@@ -33,6 +37,15 @@ struct RunResult {
     QString error;
     bool cancelled = false;
 };
+
+struct Measurement {
+    std::optional<hearth::PerplexityResult> result;
+    QString error;
+    bool cancelled = false;
+};
+
+// Tokens per perplexity chunk (hearth-cli perplexity's default): the sample text gives a few dozen chunks.
+constexpr int kPerplexityContext = 128;
 
 QString typeName(hearth::GgmlType type)
 {
@@ -138,6 +151,78 @@ int QuantizeWizard::tensorCount() const
     return m_tensorCount;
 }
 
+qint64 QuantizeWizard::bytesDone() const
+{
+    return m_bytesDone;
+}
+
+qint64 QuantizeWizard::bytesTotal() const
+{
+    return m_bytesTotal;
+}
+
+bool QuantizeWizard::measurePerplexity() const
+{
+    return m_measurePerplexity;
+}
+
+void QuantizeWizard::setMeasurePerplexity(bool measure)
+{
+    if (m_measurePerplexity != measure) {
+        m_measurePerplexity = measure;
+        Q_EMIT perplexityOptionsChanged();
+    }
+}
+
+QString QuantizeWizard::perplexityText() const
+{
+    return m_perplexityText;
+}
+
+void QuantizeWizard::setPerplexityText(const QString &pathOrUrl)
+{
+    const QString path = pathOrUrl.isEmpty() ? QString() : QDir::cleanPath(QFileInfo(ModelManager::localPath(pathOrUrl)).absoluteFilePath());
+    if (m_perplexityText != path) {
+        m_perplexityText = path;
+        Q_EMIT perplexityOptionsChanged();
+    }
+}
+
+QString QuantizeWizard::perplexityTextName() const
+{
+    return m_perplexityText.isEmpty() ? i18nc("@info the text perplexity is measured on", "the sample text") : QFileInfo(m_perplexityText).fileName();
+}
+
+QString QuantizeWizard::sampleTextPath()
+{
+    return u":/texts/perplexity-sample.txt"_s;
+}
+
+bool QuantizeWizard::isMeasuring() const
+{
+    return m_measuring;
+}
+
+int QuantizeWizard::chunkIndex() const
+{
+    return m_chunkIndex;
+}
+
+int QuantizeWizard::chunkCount() const
+{
+    return m_chunkCount;
+}
+
+QVariantMap QuantizeWizard::perplexity() const
+{
+    return m_perplexity;
+}
+
+void QuantizeWizard::setProgressHook(std::function<void(const hearth::QuantProgress &)> hook)
+{
+    m_progressHook = std::move(hook);
+}
+
 QString QuantizeWizard::errorString() const
 {
     return m_errorString;
@@ -180,10 +265,16 @@ QCoro::Task<void> QuantizeWizard::inspect(QString path, quint64 generation)
     const QPointer<QuantizeWizard> self(this);
     Inspection inspection = co_await QtConcurrent::run([path] {
         Inspection result;
+        const QFileInfo file(path);
+        if (file.isDir() && !QFileInfo::exists(QDir(path).filePath(u"config.json"_s))) {
+            result.error = i18nc("@info folder name", "%1: not a Hugging Face model folder (it has no config.json)", file.fileName());
+            return result;
+        }
         try {
             result.quantizer = std::make_shared<hearth::Quantizer>(path.toStdString());
         } catch (const hearth::Error &e) {
-            result.error = ModelFileInfo::errorMessage(path, e.what());
+            // "FOLDER/tokenizer.json: problem" -> "FOLDER: tokenizer.json: problem": the folder's place is known.
+            result.error = ModelFileInfo::errorMessage(path, e.what()).replace(path + u'/', QString());
         } catch (const std::bad_alloc &) {
             result.error = i18n("%1: not enough memory to read it", QFileInfo(path).fileName());
         }
@@ -231,6 +322,7 @@ QCoro::Task<void> QuantizeWizard::inspect(QString path, quint64 generation)
     m_report->clear();
     m_summary.clear();
     m_layerErrors.clear();
+    m_perplexity.clear();
     Q_EMIT reportChanged();
     setStep(Step::Target);
 }
@@ -250,6 +342,9 @@ QCoro::Task<void> QuantizeWizard::run(quint64 generation)
     m_currentTensor.clear();
     m_tensorIndex = 0;
     m_tensorCount = 0;
+    m_bytesDone = 0;
+    m_bytesTotal = 0;
+    m_measuring = false;
     Q_EMIT progressChanged();
     setStep(Step::Running);
     if (!QDir().mkpath(QFileInfo(m_outputPath).absolutePath())) {
@@ -266,21 +361,27 @@ QCoro::Task<void> QuantizeWizard::run(quint64 generation)
     qCInfo(HEARTH_UI) << "quantizing" << m_sourcePath << "to" << m_target << "as" << output;
 
     // The destructor waits for the worker, so `this` outlives every progress call posted to it.
-    auto progress = [this, generation](const hearth::QuantProgress &p) {
+    auto progress = [this, generation, hook = m_progressHook](const hearth::QuantProgress &p) {
         QMetaObject::invokeMethod(
             this,
             [this, generation, name = QString::fromStdString(p.tensorName), index = int(p.tensorIndex), count = int(p.tensorCount),
-             fraction = p.bytesTotal > 0 ? double(p.bytesDone) / double(p.bytesTotal) : 0.0] {
+             done = qint64(p.bytesDone), total = qint64(p.bytesTotal)] {
                 if (generation != m_generation || m_step != Step::Running) {
                     return;
                 }
                 m_currentTensor = name;
                 m_tensorIndex = index;
                 m_tensorCount = count;
-                m_progress = fraction;
+                m_bytesDone = done;
+                m_bytesTotal = total;
+                m_progress = total > 0 ? double(done) / double(total) : 0.0;
                 Q_EMIT progressChanged();
             },
             Qt::QueuedConnection);
+        // After the report is posted, so a run held here shows the tensor it is held at.
+        if (hook) {
+            hook(p);
+        }
     };
     QFuture<RunResult> future = QtConcurrent::run([quantizer = m_quantizer, cancel = m_cancel, options, output, progress] {
         RunResult result;
@@ -314,10 +415,113 @@ QCoro::Task<void> QuantizeWizard::run(quint64 generation)
         co_return;
     }
     m_progress = 1.0;
+    m_bytesDone = m_bytesTotal;
     Q_EMIT progressChanged();
+    QVariantMap perplexity;
+    if (m_measurePerplexity) {
+        perplexity = co_await measure(output, generation);
+        if (!self || generation != m_generation) {
+            co_return;
+        }
+    }
+    m_perplexity = perplexity;
     showReport(*result.report);
     setStep(Step::Report);
     Q_EMIT finished(output);
+}
+
+QCoro::Task<QVariantMap> QuantizeWizard::measure(QString output, quint64 generation)
+{
+    m_measuring = true;
+    m_chunkIndex = 0;
+    m_chunkCount = 0;
+    m_progress = 0.0;
+    Q_EMIT progressChanged();
+
+    const QString textPath = m_perplexityText.isEmpty() ? sampleTextPath() : m_perplexityText;
+    const QString textName = perplexityTextName();
+    // The engine loads GGUF files only: of a Hugging Face folder, only the result is measured.
+    const QString before = m_input.value(u"kind"_s) == u"gguf"_s ? m_sourcePath : QString();
+    qCInfo(HEARTH_UI) << "measuring perplexity of" << before << "and" << output << "on" << textPath;
+    auto progress = [this, generation](int chunk, int chunks) {
+        QMetaObject::invokeMethod(
+            this,
+            [this, generation, chunk, chunks] {
+                if (generation != m_generation || !m_measuring) {
+                    return;
+                }
+                m_chunkIndex = chunk;
+                m_chunkCount = chunks;
+                m_progress = chunks > 0 ? double(chunk) / double(chunks) : 0.0;
+                Q_EMIT progressChanged();
+            },
+            Qt::QueuedConnection);
+    };
+    QFuture<Measurement> future = QtConcurrent::run([textPath, textName, before, output, progress, cancel = m_cancel] {
+        Measurement m;
+        QFile file(textPath);
+        if (!file.open(QIODevice::ReadOnly)) {
+            m.error = i18nc("@info file name: problem", "%1: %2", textName, file.errorString());
+            return m;
+        }
+        const QByteArray text = file.readAll();
+        QString loading = output;
+        try {
+            const auto model = hearth::LlamaModel::load(output.toStdString());
+            loading = before;
+            const auto base = before.isEmpty() ? nullptr : hearth::LlamaModel::load(before.toStdString());
+            loading.clear();
+            const std::vector<int32_t> tokens = model->tokenizer().encode(std::string_view(text.constData(), size_t(text.size())), false);
+            hearth::PerplexityOptions options;
+            options.contextSize = std::min(kPerplexityContext, int(model->config().contextLength));
+            if (tokens.size() < size_t(options.contextSize)) {
+                m.error = i18nc("@info file name, token counts", "%1: too short to measure perplexity on (%2 tokens, at least %3 needed)", textName,
+                                tokens.size(), options.contextSize);
+                return m;
+            }
+            m.result = hearth::measurePerplexity(*model, tokens, options, base.get(), progress, cancel.get());
+        } catch (const hearth::Error &e) {
+            // Perplexity stops on cancel with an Error as well.
+            m.cancelled = cancel->load();
+            m.error = loading.isEmpty() ? QString::fromUtf8(e.what()) : ModelFileInfo::errorMessage(loading, e.what());
+        } catch (const std::bad_alloc &) {
+            m.error = i18n("Not enough memory to measure perplexity.");
+        }
+        return m;
+    });
+    m_running = future;
+    const QPointer<QuantizeWizard> self(this);
+    const Measurement m = co_await future;
+    if (!self || generation != m_generation) {
+        co_return QVariantMap();
+    }
+    m_measuring = false;
+    Q_EMIT progressChanged();
+    QVariantMap map{{u"text"_s, textName}};
+    if (m.cancelled) {
+        qCInfo(HEARTH_UI) << "perplexity skipped";
+        map.insert(u"error"_s, i18nc("@info", "Skipped"));
+        map.insert(u"skipped"_s, true);
+        co_return map;
+    }
+    if (!m.result) {
+        qCWarning(HEARTH_UI) << "perplexity failed:" << m.error;
+        map.insert(u"error"_s, m.error);
+        co_return map;
+    }
+    const hearth::PerplexityResult &r = *m.result;
+    map.insert(u"chunks"_s, r.chunks);
+    map.insert(u"tokens"_s, qint64(r.scoredTokens));
+    map.insert(u"after"_s, r.perplexity);
+    map.insert(u"afterError"_s, r.perplexityError);
+    if (r.basePerplexity) {
+        map.insert(u"before"_s, *r.basePerplexity);
+        map.insert(u"change"_s, r.perplexity / *r.basePerplexity - 1.0);
+        map.insert(u"meanKl"_s, *r.meanKl);
+        map.insert(u"maxKl"_s, *r.maxKl);
+        map.insert(u"sameTopToken"_s, *r.sameTopToken);
+    }
+    co_return map;
 }
 
 void QuantizeWizard::showReport(const hearth::QuantReport &report)
@@ -375,6 +579,7 @@ void QuantizeWizard::showReport(const hearth::QuantReport &report)
 
 void QuantizeWizard::cancel()
 {
+    // While measuring, this skips the measurement: the quantized file is complete.
     if (m_step == Step::Running && m_cancel) {
         m_cancel->store(true);
     }
@@ -399,7 +604,12 @@ void QuantizeWizard::reset()
     m_summary.clear();
     m_layerErrors.clear();
     m_maxLayerRelError = 0.0;
+    m_perplexity.clear();
     Q_EMIT reportChanged();
+    if (m_measuring) {
+        m_measuring = false;
+        Q_EMIT progressChanged();
+    }
     setErrorString({});
     updateOutputPath();
     setStep(Step::Source);

@@ -12,6 +12,7 @@
 #include <QVariantMap>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 
@@ -19,10 +20,14 @@
 //
 //   Source:  setSource(path) inspects the input off the GUI thread -> Target (or errorString)
 //   Target:  input and targets (each with its exact output size) shown; target chosen; start() -> Running
-//   Running: progress, currentTensor; cancel() -> back to Target, nothing written
-//   Report:  summary, layerErrors (the chart), report (the per-tensor table); finished(outputPath) was emitted
+//   Running: progress, currentTensor, bytes; cancel() -> back to Target, nothing written. With
+//            measurePerplexity, then `measuring`: the perplexity of the input and of the result on a text,
+//            chunk by chunk; cancel() now skips the measurement (the result is complete by then).
+//   Report:  summary, layerErrors (the chart), report (the per-tensor table), perplexity;
+//            finished(outputPath) was emitted
 //
-// The quantizer (core/quantizer) runs on a worker thread; its progress reaches the GUI as queued calls.
+// The quantizer (core/quantizer) and the perplexity run on worker threads; their progress reaches the GUI as
+// queued calls.
 class QuantizeWizard : public QObject
 {
     Q_OBJECT
@@ -45,6 +50,17 @@ class QuantizeWizard : public QObject
     Q_PROPERTY(QString currentTensor READ currentTensor NOTIFY progressChanged)
     Q_PROPERTY(int tensorIndex READ tensorIndex NOTIFY progressChanged)
     Q_PROPERTY(int tensorCount READ tensorCount NOTIFY progressChanged)
+    Q_PROPERTY(qint64 bytesDone READ bytesDone NOTIFY progressChanged) // input tensor bytes quantized so far
+    Q_PROPERTY(qint64 bytesTotal READ bytesTotal NOTIFY progressChanged)
+    // Measure perplexity before and after on a text: the sample shipped with Hearth, or perplexityText.
+    Q_PROPERTY(bool measurePerplexity READ measurePerplexity WRITE setMeasurePerplexity NOTIFY perplexityOptionsChanged)
+    // A UTF-8 text file (path or file:// URL); empty: the sample text.
+    Q_PROPERTY(QString perplexityText READ perplexityText WRITE setPerplexityText NOTIFY perplexityOptionsChanged)
+    Q_PROPERTY(QString perplexityTextName READ perplexityTextName NOTIFY perplexityOptionsChanged) // for people
+    // Running after the quantization: measuring perplexity, progress by chunk (chunkIndex of chunkCount).
+    Q_PROPERTY(bool measuring READ isMeasuring NOTIFY progressChanged)
+    Q_PROPERTY(int chunkIndex READ chunkIndex NOTIFY progressChanged)
+    Q_PROPERTY(int chunkCount READ chunkCount NOTIFY progressChanged)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorStringChanged)
     // After a run: rmse, maxAbsError, meanRelError, inputBytes, outputBytes, seconds, warnings (list), target.
     Q_PROPERTY(QVariantMap summary READ summary NOTIFY reportChanged)
@@ -52,6 +68,10 @@ class QuantizeWizard : public QObject
     Q_PROPERTY(QVariantList layerErrors READ layerErrors NOTIFY reportChanged)
     Q_PROPERTY(double maxLayerRelError READ maxLayerRelError NOTIFY reportChanged)
     Q_PROPERTY(QuantizeReportModel *report READ report CONSTANT)
+    // After a run with measurePerplexity, empty otherwise: text (its name), chunks, tokens (scored), after,
+    // afterError (standard error), and when the input could be measured too: before, change (after / before - 1),
+    // meanKl, maxKl, sameTopToken (0..1); or error (why nothing was measured; "skipped" when cancelled).
+    Q_PROPERTY(QVariantMap perplexity READ perplexity NOTIFY reportChanged)
 
 public:
     enum class Step {
@@ -79,6 +99,17 @@ public:
     QString currentTensor() const;
     int tensorIndex() const;
     int tensorCount() const;
+    qint64 bytesDone() const;
+    qint64 bytesTotal() const;
+    bool measurePerplexity() const;
+    void setMeasurePerplexity(bool measure);
+    QString perplexityText() const;
+    void setPerplexityText(const QString &pathOrUrl);
+    QString perplexityTextName() const;
+    bool isMeasuring() const;
+    int chunkIndex() const;
+    int chunkCount() const;
+    QVariantMap perplexity() const;
     QString errorString() const;
     QVariantMap summary() const;
     QVariantList layerErrors() const;
@@ -95,6 +126,13 @@ public:
     // From Report back to Target, to try another type on the same input.
     Q_INVOKABLE void chooseAnotherTarget();
 
+    // For tests: called on the worker thread with each progress report before it is forwarded, so a test can
+    // hold the run between two tensors (to look at the running step, or to cancel in the middle of it).
+    void setProgressHook(std::function<void(const hearth::QuantProgress &)> hook);
+
+    // Where the sample text shipped with Hearth is (a resource).
+    static QString sampleTextPath();
+
 Q_SIGNALS:
     void stepChanged();
     void inspectingChanged();
@@ -105,12 +143,14 @@ Q_SIGNALS:
     void progressChanged();
     void errorStringChanged();
     void reportChanged();
+    void perplexityOptionsChanged();
     void finished(const QString &outputPath);
     void failed(const QString &message);
 
 private:
     QCoro::Task<void> inspect(QString path, quint64 generation);
     QCoro::Task<void> run(quint64 generation);
+    QCoro::Task<QVariantMap> measure(QString output, quint64 generation);
     void showReport(const hearth::QuantReport &report);
     void setStep(Step step);
     void setErrorString(const QString &message);
@@ -133,6 +173,15 @@ private:
     QString m_currentTensor;
     int m_tensorIndex = 0;
     int m_tensorCount = 0;
+    qint64 m_bytesDone = 0;
+    qint64 m_bytesTotal = 0;
+    bool m_measurePerplexity = false;
+    QString m_perplexityText;
+    bool m_measuring = false;
+    int m_chunkIndex = 0;
+    int m_chunkCount = 0;
+    QVariantMap m_perplexity;
+    std::function<void(const hearth::QuantProgress &)> m_progressHook;
     QString m_errorString;
     QVariantMap m_summary;
     QVariantList m_layerErrors;

@@ -13,6 +13,8 @@ ColumnLayout {
 
     required property QuantizeWizard wizard
 
+    readonly property bool hasPerplexity: Object.keys(step.wizard.perplexity).length > 0
+
     signal showModels()
 
     spacing: Kirigami.Units.largeSpacing
@@ -22,6 +24,9 @@ ColumnLayout {
     }
     function number(value: real): string {
         return value.toExponential(2);
+    }
+    function decimal(value: real, decimals: int): string {
+        return value.toLocaleString(Qt.locale(), 'f', decimals);
     }
 
     Kirigami.FormLayout {
@@ -67,6 +72,49 @@ ColumnLayout {
                   : warnings.slice(0, 3).join("\n") + "\n" + i18ncp("@info", "and %1 more (see the table)", "and %1 more (see the table)", warnings.length - 3)
             wrapMode: Text.Wrap
             color: Kirigami.Theme.neutralTextColor
+        }
+        Kirigami.Separator {
+            Kirigami.FormData.isSection: true
+            Kirigami.FormData.label: i18nc("@title:group", "Perplexity on %1", step.wizard.perplexity.text ?? "")
+            visible: step.hasPerplexity
+        }
+        QQC2.Label {
+            objectName: "perplexityError"
+            Kirigami.FormData.label: i18nc("@label", "Not measured:")
+            Layout.maximumWidth: Kirigami.Units.gridUnit * 30
+            visible: step.hasPerplexity && step.wizard.perplexity.error !== undefined
+            text: step.wizard.perplexity.error ?? ""
+            wrapMode: Text.Wrap
+            color: step.wizard.perplexity.skipped ? Kirigami.Theme.textColor : Kirigami.Theme.negativeTextColor
+        }
+        QQC2.Label {
+            objectName: "perplexityBefore"
+            Kirigami.FormData.label: i18nc("@label perplexity of the original", "Before:")
+            visible: step.wizard.perplexity.before !== undefined
+            text: step.decimal(step.wizard.perplexity.before ?? 0, 3)
+        }
+        QQC2.Label {
+            objectName: "perplexityAfter"
+            Kirigami.FormData.label: i18nc("@label perplexity of the result", "After:")
+            visible: step.wizard.perplexity.after !== undefined
+            text: step.wizard.perplexity.change === undefined
+                  ? i18nc("@info perplexity ± standard error", "%1 ± %2", step.decimal(step.wizard.perplexity.after ?? 0, 3), step.decimal(step.wizard.perplexity.afterError ?? 0, 3))
+                  : i18nc("@info perplexity, change in percent", "%1 (%2 %)", step.decimal(step.wizard.perplexity.after ?? 0, 3),
+                          ((step.wizard.perplexity.change >= 0 ? "+" : "") + step.decimal(step.wizard.perplexity.change * 100, 2)))
+        }
+        QQC2.Label {
+            objectName: "perplexityKl"
+            Kirigami.FormData.label: i18nc("@label", "KL divergence:")
+            visible: step.wizard.perplexity.meanKl !== undefined
+            text: i18nc("@info mean, largest KL divergence, percent of same top token", "mean %1, largest %2; same top token %3",
+                        step.number(step.wizard.perplexity.meanKl ?? 0), step.number(step.wizard.perplexity.maxKl ?? 0),
+                        step.percent(step.wizard.perplexity.sameTopToken ?? 0))
+        }
+        QQC2.Label {
+            Kirigami.FormData.label: i18nc("@label", "Scored:")
+            visible: step.wizard.perplexity.tokens !== undefined
+            text: i18ncp("@info chunks, tokens scored", "%2 tokens in %1 chunk", "%2 tokens in %1 chunks",
+                         step.wizard.perplexity.chunks ?? 0, step.wizard.perplexity.tokens ?? 0)
         }
         RowLayout {
             spacing: Kirigami.Units.largeSpacing

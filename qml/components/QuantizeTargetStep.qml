@@ -12,6 +12,8 @@ ColumnLayout {
 
     required property QuantizeWizard wizard
 
+    signal chooseText()
+
     spacing: Kirigami.Units.largeSpacing
 
     // Plain words for each type, so the choice does not need a glossary.
@@ -49,6 +51,7 @@ ColumnLayout {
             elide: Text.ElideMiddle
         }
         QQC2.Label {
+            objectName: "inputKind"
             Kirigami.FormData.label: i18nc("@label", "Kind:")
             text: step.wizard.input.kind === "huggingface" ? i18nc("@info", "Hugging Face folder (safetensors)") : i18nc("@info", "GGUF file")
         }
@@ -113,6 +116,55 @@ ColumnLayout {
                     wrapMode: Text.Wrap
                     opacity: 0.8
                 }
+            }
+        }
+    }
+
+    Kirigami.Heading {
+        Layout.leftMargin: Kirigami.Units.largeSpacing
+        level: 3
+        text: i18nc("@title:group", "Quality")
+    }
+
+    ColumnLayout {
+        Layout.leftMargin: Kirigami.Units.largeSpacing
+        Layout.rightMargin: Kirigami.Units.largeSpacing
+        spacing: Kirigami.Units.smallSpacing
+
+        QQC2.CheckBox {
+            objectName: "measurePerplexity"
+            text: i18nc("@option:check", "Measure perplexity before and after")
+            checked: step.wizard.measurePerplexity
+            onToggled: step.wizard.measurePerplexity = checked
+        }
+        QQC2.Label {
+            Layout.fillWidth: true
+            Layout.leftMargin: Kirigami.Units.gridUnit * 2
+            text: step.wizard.input.kind === "huggingface"
+                  ? i18nc("@info", "How well the result predicts a text, lower is better. A Hugging Face folder cannot be run as it is, so only the result is measured.")
+                  : i18nc("@info", "How well the original and the result predict a text, lower is better, and how far their predictions differ (KL divergence). Runs both models over the text after quantizing.")
+            wrapMode: Text.Wrap
+            opacity: 0.8
+        }
+        RowLayout {
+            Layout.leftMargin: Kirigami.Units.gridUnit * 2
+            enabled: step.wizard.measurePerplexity
+            spacing: Kirigami.Units.largeSpacing
+
+            QQC2.Label {
+                objectName: "perplexityTextName"
+                text: i18nc("@info text name", "Text: %1", step.wizard.perplexityTextName)
+            }
+            QQC2.Button {
+                text: i18nc("@action:button", "Choose Text…")
+                icon.name: "document-open"
+                onClicked: step.chooseText()
+            }
+            QQC2.Button {
+                text: i18nc("@action:button", "Use the Sample")
+                icon.name: "edit-undo"
+                visible: step.wizard.perplexityText.length > 0
+                onClicked: step.wizard.perplexityText = ""
             }
         }
     }

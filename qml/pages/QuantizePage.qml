@@ -56,6 +56,7 @@ Kirigami.ScrollablePage {
             Layout.fillWidth: true
             visible: quantizeWizard.step === QuantizeWizard.Target
             wizard: quantizeWizard
+            onChooseText: textDialog.open()
         }
 
         QuantizeRunningStep {
@@ -78,6 +79,14 @@ Kirigami.ScrollablePage {
         title: i18nc("@title:window", "Choose a Model to Quantize")
         nameFilters: [i18nc("@item:inlistbox", "GGUF models (*.gguf)"), i18nc("@item:inlistbox", "All files (*)")]
         onAccepted: quantizeWizard.setSource(selectedFile.toString())
+    }
+
+    FileDialog {
+        id: textDialog
+
+        title: i18nc("@title:window", "Choose a Text to Measure Perplexity On")
+        nameFilters: [i18nc("@item:inlistbox", "Text files (*.txt *.md)"), i18nc("@item:inlistbox", "All files (*)")]
+        onAccepted: quantizeWizard.perplexityText = selectedFile.toString()
     }
 
     FolderDialog {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The Models and Quantize pages in the real window, offscreen, light and dark: the welcome, a wrong file dropped,
-// the list with a loaded model, and the end-to-end wizard run: drop a small F32 GGUF, choose Q8_0, run, read
-// the report, find the result under Models. Screenshots land in the build tree's screenshots/. Any QML warning
-// fails.
+// the list with a loaded model, and the end-to-end wizard runs: drop a small F32 GGUF, choose Q8_0 with
+// perplexity, run (held in the middle for the screenshot), read the report, find the result under Models; drop a
+// Hugging Face folder made from stories260K and find its conversion under Models; wrong things dropped on the
+// wizard. Screenshots land in the build tree's screenshots/. Any QML warning fails.
 #include "App.h"
 #include "AppSettings.h"
 #include "ColorSchemes.h"
@@ -12,6 +13,8 @@
 #include "ModelManager.h"
 #include "QuantizeWizard.h"
 #include "TestData.h"
+#include "gguf/GgufFile.h"
+#include "quantizer/HfFolderWriter.h"
 
 #include <KAboutData>
 #include <KLocalizedString>
@@ -20,6 +23,8 @@
 #include <QMimeData>
 #include <QQuickItem>
 #include <QQuickWindow>
+#include <QScopeGuard>
+#include <QSemaphore>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -230,28 +235,48 @@ private Q_SLOTS:
         QTest::qWait(200);
         screenshots(u"quantize-2-choose"_s);
 
-        // The run is quick: the running step is captured from the first progress report, before the next one.
-        bool capturedRunning = false;
-        bool dark = false;
-        auto runAndCapture = [&] {
-            capturedRunning = false;
-            const auto connection = connect(w, &QuantizeWizard::progressChanged, this, [&] {
-                if (!capturedRunning && w->step() == QuantizeWizard::Step::Running && w->tensorCount() > 0) {
-                    capturedRunning = true;
-                    capture(u"quantize-3-running"_s, dark);
-                }
-            });
-            QSignalSpy finished(w, &QuantizeWizard::finished);
-            click(u"startButton"_s);
-            QVERIFY(!finished.isEmpty() || finished.wait(60000));
-            disconnect(connection);
-            QVERIFY(capturedRunning);
-        };
-        runAndCapture();
+        click(u"measurePerplexity"_s);
+        QVERIFY(w->measurePerplexity());
+
+        // The run is held between two tensors (the worker waits in the progress hook) for the running step's
+        // screenshots.
+        QSemaphore reached;
+        QSemaphore release;
+        w->setProgressHook([&](const hearth::QuantProgress &p) {
+            if (p.tensorIndex == 10) {
+                reached.release();
+                release.acquire();
+            }
+        });
+        const auto unblock = qScopeGuard([&] {
+            release.release();
+            w->setProgressHook({});
+        });
+        QSignalSpy finished(w, &QuantizeWizard::finished);
+        click(u"startButton"_s);
+        QVERIFY(reached.tryAcquire(1, 60000));
+        QTRY_COMPARE(w->tensorIndex(), 10);
+        QCOMPARE(w->step(), QuantizeWizard::Step::Running);
+        QVERIFY(w->progress() > 0.2 && w->progress() < 0.8);
+        QQuickItem *bar = find(u"quantizeProgress"_s);
+        QVERIFY(bar);
+        QCOMPARE(bar->property("value").toDouble(), w->progress());
+        QVERIFY(bar->width() > 100);
+        QVERIFY(find(u"runningBytes"_s));
+        const QString tensor = find(u"runningTensor"_s)->property("text").toString();
+        QVERIFY2(tensor.startsWith(u"Tensor 11 of 21: "_s), qPrintable(tensor));
+        QTest::qWait(300);
+        screenshots(u"quantize-3-running"_s);
+        release.release();
+        QVERIFY(!finished.isEmpty() || finished.wait(120000));
         QCOMPARE(w->step(), QuantizeWizard::Step::Report);
         const QString output = m_models + u"/tiny-Q8_0.gguf"_s;
         QVERIFY(QFileInfo::exists(output));
         QTRY_VERIFY(find(u"layerErrorChart"_s));
+        // Perplexity before and after on the sample text, with the KL divergence.
+        QVERIFY(w->perplexity().contains(u"before"_s));
+        QVERIFY(find(u"perplexityBefore"_s) && find(u"perplexityAfter"_s) && find(u"perplexityKl"_s));
+        QVERIFY(!find(u"perplexityError"_s));
         QTest::qWait(300);
         screenshots(u"quantize-4-report"_s);
 
@@ -266,16 +291,89 @@ private Q_SLOTS:
         QTRY_VERIFY(find(u"model-tiny-Q8_0"_s));
         QTest::qWait(300);
         screenshots(u"models-after-quantize"_s);
+    }
 
-        // The running step in the dark scheme: another type, from the same input.
+    // A Hugging Face folder (written from stories260K) dropped on the wizard: recognised, described, converted and
+    // quantized, listed under Models.
+    void quantizeHuggingFaceFolder()
+    {
+        HEARTH_REQUIRE_SHARED(u"models/stories260K.gguf"_s);
+        const auto gguf = hearth::GgufFile::open(TestData::sharedFile(u"models/stories260K.gguf"_s).toStdString());
+        QTemporaryDir outside;
+        const QString folder = outside.filePath(u"stories260K-hf"_s);
+        QVERIFY(HfFolderWriter::write(*gguf, folder, {}));
         showPage(u"quantize"_s);
-        w->chooseAnotherTarget();
-        w->setTarget(u"Q4_K_M"_s);
-        setDark(true);
-        dark = true;
-        runAndCapture();
-        setDark(false);
-        QVERIFY(QFileInfo::exists(m_models + u"/tiny-Q4_K_M.gguf"_s));
+        QuantizeWizard *w = wizard();
+        QVERIFY(w);
+        w->reset();
+        w->setMeasurePerplexity(false);
+
+        dropFile(folder);
+        QTRY_COMPARE_WITH_TIMEOUT(w->step(), QuantizeWizard::Step::Target, 20000);
+        QCOMPARE(w->sourcePath(), folder);
+        QCOMPARE(w->input().value(u"kind"_s).toString(), u"huggingface"_s);
+        qint64 parameters = 0;
+        for (const auto &tensor : gguf->tensors()) {
+            parameters += qint64(tensor.elementCount());
+        }
+        QCOMPARE(w->input().value(u"parameterCount"_s).toLongLong(), parameters);
+        QCOMPARE(w->input().value(u"layers"_s).toInt(), 5);
+        QTRY_VERIFY(find(u"inputKind"_s));
+        QVERIFY(find(u"inputKind"_s)->property("text").toString().contains(u"Hugging Face"_s));
+        QCOMPARE(w->outputPath(), m_models + u"/stories260K-hf-Q8_0.gguf"_s);
+        QTest::qWait(300);
+        screenshots(u"quantize-hf-target"_s);
+
+        QSignalSpy finished(w, &QuantizeWizard::finished);
+        click(u"startButton"_s);
+        QVERIFY(!finished.isEmpty() || finished.wait(120000));
+        QCOMPARE(w->step(), QuantizeWizard::Step::Report);
+        const QString output = m_models + u"/stories260K-hf-Q8_0.gguf"_s;
+        ModelListModel *models = ModelManager::instance()->models();
+        QTRY_VERIFY_WITH_TIMEOUT(models->indexOfPath(output) >= 0, 20000);
+        const QModelIndex index = models->index(models->indexOfPath(output));
+        QCOMPARE(index.data(ModelListModel::QuantizationRole).toString(), u"Q8_0"_s);
+        QCOMPARE(index.data(ModelListModel::ErrorRole).toString(), QString());
+        QCOMPARE(index.data(ModelListModel::ParameterCountRole).toLongLong(), parameters);
+    }
+
+    // What people drop on the wizard by mistake: refused, with the name of what was dropped and the problem.
+    void wrongDropOnWizardSaysWhy_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QString>("problem");
+        QTest::newRow("text") << u"notes.txt"_s << u"not a GGUF file"_s;
+        QTest::newRow("truncated") << u"half.gguf"_s << u"past the end of the file"_s;
+        QTest::newRow("empty folder") << u"empty-folder"_s << u"no config.json"_s;
+    }
+
+    void wrongDropOnWizardSaysWhy()
+    {
+        QFETCH(QString, name);
+        QFETCH(QString, problem);
+        QTemporaryDir outside;
+        const QString path = outside.filePath(name);
+        if (name == u"notes.txt"_s) {
+            QVERIFY(ModelFixtures::writeBytes(path, "shopping list: bread, milk\n"));
+        } else if (name == u"half.gguf"_s) {
+            const QString whole = outside.filePath(u"whole.gguf"_s);
+            ModelFixtures::writeTiny(whole, "F32");
+            QVERIFY(ModelFixtures::writeTruncated(whole, path, QFileInfo(whole).size() / 2));
+        } else {
+            QVERIFY(QDir(outside.path()).mkdir(name));
+        }
+        showPage(u"quantize"_s);
+        QuantizeWizard *w = wizard();
+        QVERIFY(w);
+        w->reset();
+        dropFile(path);
+        QTRY_VERIFY_WITH_TIMEOUT(find(u"quantizeError"_s), 20000);
+        QCOMPARE(w->step(), QuantizeWizard::Step::Source);
+        const QString text = find(u"quantizeError"_s)->property("text").toString();
+        QVERIFY2(text.startsWith(name + u": "_s) && text.contains(problem, Qt::CaseInsensitive) && !text.contains(outside.path()), qPrintable(text));
+        QTest::qWait(300);
+        screenshots(u"quantize-drop-error-"_s + QString::fromUtf8(QTest::currentDataTag()).replace(u' ', u'-'));
+        w->reset();
     }
 };
 

@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // QuantizeWizard: inspect -> choose -> run -> report on a synthetic F32 GGUF, the report checked against the
-// files themselves (dequantized with the scalar reference), cancel, refused inputs, output names.
+// files themselves (dequantized with the scalar reference), cancel (before the first tensor and in the middle),
+// refused inputs, output names; perplexity before and after, checked against each model measured alone.
 #include "ModelFixtures.h"
 #include "QuantizeReportModel.h"
 #include "QuantizeWizard.h"
 
+#include "TestData.h"
 #include "gguf/GgufFile.h"
+#include "model/LlamaModel.h"
 #include "quant/ReferenceKernels.h"
+#include "quantizer/Perplexity.h"
+#include "tokenizer/Tokenizer.h"
 
 #include <KLocalizedString>
 #include <QAbstractItemModelTester>
 #include <QDir>
+#include <QScopeGuard>
+#include <QSemaphore>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -43,6 +50,39 @@ bool waitForInspection(QuantizeWizard &wizard)
 QStringList entries(const QString &folder)
 {
     return QDir(folder).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot);
+}
+
+// Inspects `input`, quantizes it to `target` in `folder` and waits for the report.
+bool quantize(QuantizeWizard &wizard, const QString &input, const QString &folder, const QString &target)
+{
+    wizard.setOutputFolder(folder);
+    wizard.setSource(input);
+    if (!waitForInspection(wizard) || wizard.step() != QuantizeWizard::Step::Target) {
+        return false;
+    }
+    wizard.setTarget(target);
+    wizard.start();
+    return waitForStep(wizard, QuantizeWizard::Step::Report);
+}
+
+// hearth-cli perplexity's measurement of one model alone on the sample text: the truth the wizard's
+// side-by-side numbers are checked against.
+hearth::PerplexityResult alone(const QString &model, const QByteArray &text)
+{
+    const auto m = hearth::LlamaModel::load(model.toStdString());
+    const auto tokens = m->tokenizer().encode(std::string_view(text.constData(), size_t(text.size())), false);
+    return hearth::measurePerplexity(*m, tokens, {.contextSize = 128});
+}
+
+QByteArray sampleText()
+{
+    QFile file(QuantizeWizard::sampleTextPath());
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+bool closeTo(double a, double b)
+{
+    return std::abs(a - b) <= 1e-9 * std::max(std::abs(a), std::abs(b));
 }
 }
 
@@ -218,26 +258,198 @@ private Q_SLOTS:
         QCOMPARE(entries(out.path()), QStringList());
     }
 
-    void refusedInputsSayWhy_data()
+    // Held between two tensors by the progress hook, then cancelled: the temporary file beside the output is gone
+    // too.
+    void cancelInTheMiddleLeavesNothing()
+    {
+        QTemporaryDir out;
+        QuantizeWizard wizard;
+        wizard.setOutputFolder(out.path());
+        wizard.setSource(m_input);
+        QVERIFY(waitForInspection(wizard));
+        QSemaphore reached;
+        QSemaphore release;
+        wizard.setProgressHook([&](const hearth::QuantProgress &p) {
+            if (p.tensorIndex == 6) {
+                reached.release();
+                release.acquire();
+            }
+        });
+        const auto unblock = qScopeGuard([&] {
+            release.release();
+        });
+        QSignalSpy finished(&wizard, &QuantizeWizard::finished);
+        wizard.start();
+        QVERIFY(reached.tryAcquire(1, 60000));
+        QTRY_COMPARE(wizard.tensorIndex(), 6);
+        QVERIFY(wizard.bytesDone() > 0 && wizard.bytesDone() < wizard.bytesTotal());
+        const QStringList during = entries(out.path());
+        QCOMPARE(during.size(), 1); // the temporary file being written
+        QVERIFY2(!during.contains(QFileInfo(wizard.outputPath()).fileName()), qPrintable(during.join(u' ')));
+        wizard.cancel();
+        release.release();
+        QVERIFY(waitForStep(wizard, QuantizeWizard::Step::Target));
+        QCOMPARE(finished.count(), 0);
+        QCOMPARE(wizard.errorString(), QString());
+        QCOMPARE(entries(out.path()), QStringList());
+    }
+
+    // Before and after on the sample text, each equal to the model measured alone; F32 loses nothing.
+    void perplexityBeforeAndAfter_data()
+    {
+        QTest::addColumn<QString>("target");
+        QTest::newRow("F32") << u"F32"_s;
+        QTest::newRow("Q4_0") << u"Q4_0"_s;
+    }
+
+    void perplexityBeforeAndAfter()
+    {
+        QFETCH(QString, target);
+        const QByteArray text = sampleText();
+        QVERIFY(text.size() > 2000);
+        QTemporaryDir out;
+        QuantizeWizard wizard;
+        wizard.setMeasurePerplexity(true);
+        QCOMPARE(wizard.perplexityText(), QString());
+        int chunkCount = 0;
+        connect(&wizard, &QuantizeWizard::progressChanged, this, [&] {
+            if (wizard.isMeasuring() && wizard.step() == QuantizeWizard::Step::Running) {
+                chunkCount = std::max(chunkCount, wizard.chunkCount());
+            }
+        });
+        QVERIFY(quantize(wizard, m_input, out.path(), target));
+        QVERIFY(!wizard.isMeasuring());
+        const QString output = out.filePath(u"tiny-%1.gguf"_s.arg(target));
+        QCOMPARE(entries(out.path()), QStringList{QFileInfo(output).fileName()});
+
+        const QVariantMap p = wizard.perplexity();
+        QVERIFY2(!p.contains(u"error"_s), qPrintable(p.value(u"error"_s).toString()));
+        QCOMPARE(p.value(u"text"_s).toString(), wizard.perplexityTextName());
+        const hearth::PerplexityResult before = alone(m_input, text);
+        const hearth::PerplexityResult after = alone(output, text);
+        QVERIFY2(closeTo(p.value(u"before"_s).toDouble(), before.perplexity), qPrintable(u"%1 vs %2"_s.arg(p.value(u"before"_s).toDouble()).arg(before.perplexity)));
+        QVERIFY2(closeTo(p.value(u"after"_s).toDouble(), after.perplexity), qPrintable(u"%1 vs %2"_s.arg(p.value(u"after"_s).toDouble()).arg(after.perplexity)));
+        QVERIFY(closeTo(p.value(u"change"_s).toDouble(), after.perplexity / before.perplexity - 1.0));
+        QCOMPARE(p.value(u"chunks"_s).toInt(), before.chunks);
+        QCOMPARE(p.value(u"tokens"_s).toLongLong(), qint64(before.scoredTokens));
+        QCOMPARE(chunkCount, before.chunks);
+        if (target == u"F32"_s) {
+            QCOMPARE(p.value(u"after"_s).toDouble(), p.value(u"before"_s).toDouble());
+            QCOMPARE(p.value(u"meanKl"_s).toDouble(), 0.0);
+            QCOMPARE(p.value(u"sameTopToken"_s).toDouble(), 1.0);
+        } else {
+            QVERIFY(p.value(u"after"_s).toDouble() != p.value(u"before"_s).toDouble());
+            QVERIFY(p.value(u"meanKl"_s).toDouble() > 0);
+            QVERIFY(p.value(u"maxKl"_s).toDouble() >= p.value(u"meanKl"_s).toDouble());
+        }
+    }
+
+    // The real model: 4 bits cost it measurably, and the KL divergence says so.
+    void perplexityOfStories260K()
+    {
+        HEARTH_REQUIRE_SHARED(u"models/stories260K.gguf"_s);
+        const QString input = TestData::sharedFile(u"models/stories260K.gguf"_s);
+        QTemporaryDir out;
+        QuantizeWizard wizard;
+        wizard.setMeasurePerplexity(true);
+        QVERIFY(quantize(wizard, input, out.path(), u"Q4_0"_s));
+        const QVariantMap p = wizard.perplexity();
+        QVERIFY2(!p.contains(u"error"_s), qPrintable(p.value(u"error"_s).toString()));
+        const hearth::PerplexityResult before = alone(input, sampleText());
+        QVERIFY(closeTo(p.value(u"before"_s).toDouble(), before.perplexity));
+        // A model trained on children's stories finds the sample (simple prose) fairly predictable.
+        QVERIFY2(before.perplexity > 1.0 && before.perplexity < 100.0, qPrintable(QString::number(before.perplexity)));
+        QVERIFY(p.value(u"meanKl"_s).toDouble() > 0);
+        QVERIFY(p.value(u"sameTopToken"_s).toDouble() < 1.0);
+        qInfo("stories260K Q4_0 on the sample: perplexity %.3f -> %.3f (%+.2f %%), mean KL %.5f", p.value(u"before"_s).toDouble(),
+              p.value(u"after"_s).toDouble(), 100 * p.value(u"change"_s).toDouble(), p.value(u"meanKl"_s).toDouble());
+    }
+
+    // A text the user picked that cannot be measured on: the result is still there, the report says why.
+    void perplexityTextProblemsSayWhy_data()
     {
         QTest::addColumn<QString>("fileName");
         QTest::addColumn<QByteArray>("bytes");
-        QTest::newRow("text") << u"notes.gguf"_s << QByteArray("not a model\n");
-        QTest::newRow("empty") << u"empty.gguf"_s << QByteArray();
+        QTest::addColumn<QString>("problem");
+        QTest::newRow("too short") << u"short.txt"_s << QByteArray("Once upon a time.") << u"too short"_s;
+        QTest::newRow("missing") << u"gone.txt"_s << QByteArray() << u"No such file"_s;
+    }
+
+    void perplexityTextProblemsSayWhy()
+    {
+        QFETCH(QString, fileName);
+        QFETCH(QByteArray, bytes);
+        QFETCH(QString, problem);
+        QTemporaryDir out;
+        QTemporaryDir texts;
+        if (!bytes.isEmpty()) {
+            QVERIFY(ModelFixtures::writeBytes(texts.filePath(fileName), bytes));
+        }
+        QuantizeWizard wizard;
+        wizard.setMeasurePerplexity(true);
+        wizard.setPerplexityText(QUrl::fromLocalFile(texts.filePath(fileName)).toString());
+        QCOMPARE(wizard.perplexityText(), texts.filePath(fileName));
+        QCOMPARE(wizard.perplexityTextName(), fileName);
+        QVERIFY(quantize(wizard, m_input, out.path(), u"Q8_0"_s));
+        QVERIFY(QFileInfo::exists(out.filePath(u"tiny-Q8_0.gguf"_s)));
+        const QString error = wizard.perplexity().value(u"error"_s).toString();
+        QVERIFY2(error.startsWith(fileName + u": "_s) && error.contains(problem, Qt::CaseInsensitive), qPrintable(error));
+        QVERIFY(!wizard.perplexity().contains(u"after"_s));
+    }
+
+    // Cancel while measuring skips the measurement only: the quantized file is complete and kept.
+    void cancelWhileMeasuringSkipsIt()
+    {
+        QTemporaryDir out;
+        QuantizeWizard wizard;
+        wizard.setMeasurePerplexity(true);
+        connect(&wizard, &QuantizeWizard::progressChanged, this, [&] {
+            if (wizard.isMeasuring()) {
+                wizard.cancel();
+            }
+        });
+        QSignalSpy finished(&wizard, &QuantizeWizard::finished);
+        QVERIFY(quantize(wizard, m_input, out.path(), u"Q8_0"_s));
+        QCOMPARE(finished.count(), 1);
+        QVERIFY(wizard.perplexity().value(u"skipped"_s).toBool());
+        QVERIFY(!wizard.perplexity().contains(u"after"_s));
+        QCOMPARE(entries(out.path()), QStringList{u"tiny-Q8_0.gguf"_s});
+        QVERIFY(hearth::GgufFile::open(out.filePath(u"tiny-Q8_0.gguf"_s).toStdString()));
+    }
+
+    // What people drop by mistake: each refused with the name of what was dropped and the problem.
+    void refusedInputsSayWhy_data()
+    {
+        QTest::addColumn<QString>("fileName");
+        QTest::addColumn<QByteArray>("bytes"); // "folder": an empty folder; "truncated": half of a real model
+        QTest::addColumn<QString>("problem");
+        QTest::newRow("text as gguf") << u"notes.gguf"_s << QByteArray("not a model\n") << u"not a GGUF file"_s;
+        QTest::newRow("text file") << u"notes.txt"_s << QByteArray("meeting notes\n") << u"not a GGUF file"_s;
+        QTest::newRow("empty file") << u"empty.gguf"_s << QByteArray() << QString();
+        QTest::newRow("truncated") << u"half.gguf"_s << QByteArray("truncated") << u"past the end of the file"_s;
+        QTest::newRow("empty folder") << u"empty-folder"_s << QByteArray("folder") << u"not a Hugging Face model folder (it has no config.json)"_s;
     }
 
     void refusedInputsSayWhy()
     {
         QFETCH(QString, fileName);
         QFETCH(QByteArray, bytes);
+        QFETCH(QString, problem);
         QTemporaryDir dir;
-        QVERIFY(ModelFixtures::writeBytes(dir.filePath(fileName), bytes));
+        if (bytes == "folder") {
+            QVERIFY(QDir(dir.path()).mkdir(fileName));
+        } else if (bytes == "truncated") {
+            QVERIFY(ModelFixtures::writeTruncated(m_input, dir.filePath(fileName), QFileInfo(m_input).size() / 2));
+        } else {
+            QVERIFY(ModelFixtures::writeBytes(dir.filePath(fileName), bytes));
+        }
         QuantizeWizard wizard;
         wizard.setOutputFolder(dir.path());
         QSignalSpy error(&wizard, &QuantizeWizard::errorStringChanged);
         wizard.setSource(dir.filePath(fileName));
         QVERIFY(!error.isEmpty() || error.wait(20000));
         QVERIFY2(wizard.errorString().startsWith(fileName + u": "_s), qPrintable(wizard.errorString()));
+        QVERIFY2(wizard.errorString().contains(problem, Qt::CaseInsensitive), qPrintable(wizard.errorString()));
         QVERIFY2(!wizard.errorString().contains(dir.path()), qPrintable(wizard.errorString()));
         QCOMPARE(wizard.step(), QuantizeWizard::Step::Source);
         QVERIFY(wizard.input().isEmpty());
