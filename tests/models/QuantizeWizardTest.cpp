@@ -10,6 +10,7 @@
 #include "gguf/GgufFile.h"
 #include "model/LlamaModel.h"
 #include "quant/ReferenceKernels.h"
+#include "quantizer/HfFolderWriter.h"
 #include "quantizer/Perplexity.h"
 #include "tokenizer/Tokenizer.h"
 
@@ -363,6 +364,27 @@ private Q_SLOTS:
         QVERIFY(p.value(u"sameTopToken"_s).toDouble() < 1.0);
         qInfo("stories260K Q4_0 on the sample: perplexity %.3f -> %.3f (%+.2f %%), mean KL %.5f", p.value(u"before"_s).toDouble(),
               p.value(u"after"_s).toDouble(), 100 * p.value(u"change"_s).toDouble(), p.value(u"meanKl"_s).toDouble());
+    }
+
+    // A Hugging Face folder cannot be run as it is: only the result is measured. Converted to F32 it is the
+    // model the folder was written from, so its perplexity is that model's.
+    void perplexityOfHuggingFaceFolderIsAfterOnly()
+    {
+        HEARTH_REQUIRE_SHARED(u"models/stories260K.gguf"_s);
+        const QString original = TestData::sharedFile(u"models/stories260K.gguf"_s);
+        QTemporaryDir dir;
+        const QString folder = dir.filePath(u"stories-hf"_s);
+        QVERIFY(HfFolderWriter::write(*hearth::GgufFile::open(original.toStdString()), folder, {}));
+        QTemporaryDir out;
+        QuantizeWizard wizard;
+        wizard.setMeasurePerplexity(true);
+        QVERIFY(quantize(wizard, folder, out.path(), u"F32"_s));
+        const QVariantMap p = wizard.perplexity();
+        QVERIFY2(!p.contains(u"error"_s), qPrintable(p.value(u"error"_s).toString()));
+        QVERIFY(!p.contains(u"before"_s) && !p.contains(u"meanKl"_s));
+        const hearth::PerplexityResult truth = alone(original, sampleText());
+        QVERIFY2(closeTo(p.value(u"after"_s).toDouble(), truth.perplexity), qPrintable(u"%1 vs %2"_s.arg(p.value(u"after"_s).toDouble()).arg(truth.perplexity)));
+        QVERIFY(p.value(u"afterError"_s).toDouble() > 0);
     }
 
     // A text the user picked that cannot be measured on: the result is still there, the report says why.
