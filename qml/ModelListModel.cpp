@@ -2,12 +2,14 @@
 #include "ModelListModel.h"
 
 #include "hearthui_logging.h"
+#include "util/TemporaryFiles.h"
 
 #include <KFormat>
 #include <KLocalizedString>
 #include <QCoroFuture>
 #include <QCoroTask>
 #include <QDirIterator>
+#include <QFile>
 #include <QFileInfo>
 #include <QPointer>
 #include <QSet>
@@ -155,6 +157,10 @@ QList<ModelFileInfo> ModelListModel::scanFolders(const QStringList &folders)
     for (const QString &folder : folders) {
         if (folder.isEmpty()) {
             continue;
+        }
+        // What a quantization (GgufWriter) killed mid-write left behind.
+        for (const std::string &stale : hearth::TemporaryFiles::removeStale(QFile::encodeName(folder).toStdString())) {
+            qCInfo(HEARTH_UI) << "removed the stale temporary file" << QFile::decodeName(stale.c_str());
         }
         QDirIterator it(folder, {u"*.gguf"_s}, QDir::Files | QDir::Readable, QDirIterator::Subdirectories | QDirIterator::FollowSymlinks);
         while (it.hasNext()) {

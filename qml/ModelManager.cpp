@@ -94,10 +94,15 @@ ModelManager::~ModelManager() = default;
 
 ModelManager *ModelManager::instance()
 {
-    // Owned by the application object, so the engine's worker thread ends before Qt shuts down.
     static QPointer<ModelManager> manager;
     if (!manager) {
-        manager = new ModelManager(AppSettings::instance(), QCoreApplication::instance());
+        manager = new ModelManager(AppSettings::instance());
+        // Deleted first thing in QCoreApplication's destructor (post routines run before Qt takes anything
+        // down): the engine's thread is stopped and joined, the model released and a reply in flight saved
+        // by the chat controller (a child) while the application is still whole.
+        qAddPostRoutine([] {
+            delete manager;
+        });
     }
     return manager;
 }

@@ -133,6 +133,16 @@ QCoro::Task<bool> TestScript::execute(const QString &command, const QString &arg
         print(u"status %1"_s.arg(json(chat->status())));
         co_return true;
     }
+    if (command == u"stream"_s) {
+        if (!chat->send(argument)) {
+            co_return failWith(u"sending failed: %1"_s.arg(chat->errorString()));
+        }
+        if (chat->isGenerating()) {
+            co_await qCoro(models->engine(), &hearth::ChatEngine::textGenerated);
+        }
+        print(u"streaming %1"_s.arg(chat->isGenerating() ? u"yes"_s : u"no"_s));
+        co_return true;
+    }
     if (command == u"search"_s) {
         chat->conversations()->setFilter(argument);
         ConversationListModel *list = chat->conversations();
@@ -173,6 +183,7 @@ QCoro::Task<bool> TestScript::execute(const QString &command, const QString &arg
         co_return true;
     }
     if (command == u"quit"_s) {
+        print(u"quit generating %1"_s.arg(chat->isGenerating() ? u"yes"_s : u"no"_s));
         QCoreApplication::exit(0);
         co_return true;
     }

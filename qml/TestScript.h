@@ -15,12 +15,13 @@ class QQuickWindow;
 //   page NAME           show a page (chats, models, quantize, settings, about)
 //   new                 start a new conversation
 //   send TEXT           send a message and wait for the whole reply; prints "reply JSON-STRING"
+//   stream TEXT         send a message and go on once the reply streams; prints "streaming yes|no"
 //   search TEXT         search the conversations; prints "hits N" and "hit JSON-TITLE" per hit
 //   conversations       prints "conversations N" and "conversation JSON-TITLE" for each
 //   open INDEX          opens the conversation at INDEX of the list; prints "message ROLE JSON-CONTENT" for each
 //   screenshot PATH     saves the window as PNG
 //   wait MS
-//   quit
+//   quit                prints "quit generating yes|no" (a reply streaming) and quits
 // Results go to standard output, one per line, prefixed with "hearth-test: ". Any failure prints the problem on
 // standard error and exits with status 1.
 class TestScript : public QObject

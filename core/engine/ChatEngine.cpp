@@ -37,6 +37,20 @@ QFuture<void> onWorker(const std::shared_ptr<ChatMailbox> &mailbox, QObject *wor
 const QString shutDownMessage = QStringLiteral("The chat engine was shut down.");
 }
 
+template<typename... Args>
+void ChatEngine::relay(void (ChatWorker::*workerSignal)(Args...), void (ChatEngine::*engineSignal)(Args...))
+{
+    ChatMailbox *box = m_mailbox.get();
+    connect(
+        m_worker, workerSignal, m_worker,
+        [this, box, engineSignal](Args... args) {
+            box->toEngine([this, engineSignal, ... copies = std::decay_t<Args>(args)] {
+                Q_EMIT(this->*engineSignal)(copies...);
+            });
+        },
+        Qt::DirectConnection);
+}
+
 ChatEngine::ChatEngine(QObject *parent)
     : QObject(parent)
     , m_thread(new QThread(this))
@@ -46,33 +60,18 @@ ChatEngine::ChatEngine(QObject *parent)
     m_thread->setObjectName(QStringLiteral("ChatEngine"));
     m_worker = new ChatWorker(m_flags, m_mailbox);
     m_worker->moveToThread(m_thread);
-    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    // Deleted on its own thread as that thread ends (finished() is emitted there), whatever state the
+    // application is in: a deleteLater() would wait for an event loop that, at exit, no longer runs.
+    connect(
+        m_thread, &QThread::finished, m_worker,
+        [worker = m_worker] {
+            delete worker;
+        },
+        Qt::DirectConnection);
     // The worker's signals come over through the mailbox as well.
-    ChatMailbox *box = m_mailbox.get();
-    connect(
-        m_worker, &ChatWorker::loadProgress, m_worker,
-        [this, box](double fraction) {
-            box->toEngine([this, fraction] {
-                Q_EMIT loadProgress(fraction);
-            });
-        },
-        Qt::DirectConnection);
-    connect(
-        m_worker, &ChatWorker::generationStarted, m_worker,
-        [this, box](quint64 requestId) {
-            box->toEngine([this, requestId] {
-                Q_EMIT generationStarted(requestId);
-            });
-        },
-        Qt::DirectConnection);
-    connect(
-        m_worker, &ChatWorker::textGenerated, m_worker,
-        [this, box](quint64 requestId, const QString &delta) {
-            box->toEngine([this, requestId, delta] {
-                Q_EMIT textGenerated(requestId, delta);
-            });
-        },
-        Qt::DirectConnection);
+    relay(&ChatWorker::loadProgress, &ChatEngine::loadProgress);
+    relay(&ChatWorker::generationStarted, &ChatEngine::generationStarted);
+    relay(&ChatWorker::textGenerated, &ChatEngine::textGenerated);
     m_thread->start();
 }
 
@@ -80,7 +79,8 @@ ChatEngine::~ChatEngine()
 {
     m_flags->generationUpTo = ~quint64(0);
     m_flags->loadUpTo = ~quint64(0);
-    // Queued jobs still run (quickly: everything is stopped), then the worker is deleted on its thread.
+    // A job running now ends at its next check of the flags; jobs still queued are dropped with the mailbox,
+    // which cancels their futures. The worker (and the model) go with the thread.
     m_thread->quit();
     m_thread->wait();
 }

@@ -270,6 +270,9 @@ private Q_SLOTS:
 
 private:
     void setCount(int &counter, int delta, void (ChatEngine::*changed)());
+    // Re-emits a worker signal from this object, in this thread, in order with the results.
+    template<typename... Args>
+    void relay(void (ChatWorker::*workerSignal)(Args...), void (ChatEngine::*engineSignal)(Args...));
 
     QThread *m_thread;
     ChatWorker *m_worker; // lives on m_thread

@@ -200,6 +200,9 @@ ChatReply ChatWorker::generate(quint64 sequence, quint64 requestId, const QList<
 
     try {
         ChatSession &session = *m_session;
+        // A model file truncated or written to since it was loaded: an error naming it now, rather than a read
+        // of a lost page stopping the app (MappedFile's SIGBUS handler) or weights changing under the reply.
+        session.model().file().checkIntact();
         const Tokenizer &tokenizer = session.model().tokenizer();
         stats.contextSize = session.context().nCtx();
 

@@ -13,6 +13,7 @@
 #include <QJsonObject>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -98,6 +99,14 @@ Vocabulary sentencePieceVocabulary(const std::string &path)
     return v;
 }
 
+// A token id in tokenizer.json: a whole number below 2^31, else -1 (then refused: the ids are not 0 to N-1).
+// Checked before the conversion: a double outside int64_t's range does not convert (found by fuzzing).
+int64_t tokenId(const QJsonValue &value)
+{
+    const double id = value.toDouble(-1);
+    return id >= 0 && id < 2147483648.0 && id == std::floor(id) ? int64_t(id) : -1;
+}
+
 // The Llama 3 pre-tokenizer expression, as tokenizer.json spells it (llama.cpp's "llama-bpe").
 constexpr std::string_view kLlama3Split = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}";
 
@@ -113,12 +122,12 @@ Vocabulary bpeVocabulary(const std::string &path)
     std::map<int64_t, std::string> byId;
     const QJsonObject vocab = model.value(QStringLiteral("vocab")).toObject();
     for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-        byId[int64_t(it.value().toDouble(-1))] = it.key().toStdString();
+        byId[tokenId(it.value())] = it.key().toStdString();
     }
     std::map<int64_t, bool> added; // id -> special
     for (const QJsonValue token : root.value(QStringLiteral("added_tokens")).toArray()) {
         const QJsonObject o = token.toObject();
-        const auto id = int64_t(o.value(QStringLiteral("id")).toDouble(-1));
+        const int64_t id = tokenId(o.value(QStringLiteral("id")));
         byId[id] = o.value(QStringLiteral("content")).toString().toStdString();
         added[id] = o.value(QStringLiteral("special")).toBool();
     }

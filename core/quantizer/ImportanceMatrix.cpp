@@ -112,11 +112,16 @@ public:
     }
     void take(void *dst, size_t n)
     {
+        need(n);
+        std::memcpy(dst, m_bytes.constData() + m_pos, n);
+        m_pos += n;
+    }
+    // Before allocating for what the file announces: a few bytes must not make it reserve 64 MiB.
+    void need(size_t n) const
+    {
         if (n > size_t(m_bytes.size()) - m_pos) {
             throw Error(m_path + ": truncated importance matrix (needs " + std::to_string(n) + " bytes at offset " + std::to_string(m_pos) + ")");
         }
-        std::memcpy(dst, m_bytes.constData() + m_pos, n);
-        m_pos += n;
     }
     bool atEnd() const
     {
@@ -165,6 +170,7 @@ ImportanceMatrix ImportanceMatrix::load(const std::string &path)
         if (calls < 0 || values <= 0 || values > (1 << 24)) {
             throw Error(path + ": entry '" + name + "' has " + std::to_string(values) + " values from " + std::to_string(calls) + " calls");
         }
+        in.need(size_t(values) * sizeof(float));
         std::vector<float> stored(static_cast<size_t>(values));
         in.take(stored.data(), stored.size() * sizeof(float));
         // The file keeps mean * calls (llama.cpp's convention): one row per call restores the means.

@@ -25,6 +25,11 @@ std::string reason(int error)
     return std::strerror(error);
 }
 
+int64_t modifiedNs(const struct stat &st)
+{
+    return int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
 // Closes the descriptor on every error path; a successful mapping keeps it for checkIntact().
 class Fd
 {
@@ -187,6 +192,7 @@ MappedFile::MappedFile(std::string path)
     }
     m_data = static_cast<const uint8_t *>(mapping);
     m_size = size;
+    m_modifiedNs = modifiedNs(st);
     m_fd = fd.release();
     watch(m_data, m_size, m_path);
 }
@@ -204,6 +210,9 @@ void MappedFile::checkIntact() const
         throw Error(m_path + ": the file was truncated while in use (" + std::to_string(st.st_size) + " bytes, was "
                     + std::to_string(m_size) + "); load it again");
     }
+    if (modifiedNs(st) != m_modifiedNs) {
+        throw Error(m_path + ": the file was changed while in use (written to since it was loaded); load it again");
+    }
 }
 
 MappedFile::~MappedFile()
@@ -216,6 +225,7 @@ MappedFile::MappedFile(MappedFile &&other) noexcept
     , m_fd(std::exchange(other.m_fd, -1))
     , m_data(std::exchange(other.m_data, nullptr))
     , m_size(std::exchange(other.m_size, 0))
+    , m_modifiedNs(other.m_modifiedNs)
 {
 }
 
@@ -227,6 +237,7 @@ MappedFile &MappedFile::operator=(MappedFile &&other) noexcept
         m_fd = std::exchange(other.m_fd, -1);
         m_data = std::exchange(other.m_data, nullptr);
         m_size = std::exchange(other.m_size, 0);
+        m_modifiedNs = other.m_modifiedNs;
     }
     return *this;
 }

@@ -42,7 +42,9 @@ public:
         return m_path;
     }
     // Throws hearth::Error "PATH: the file was truncated while in use (N bytes, was M)" when the file on disk is
-    // now shorter than the mapping; cheap (one fstat of the descriptor kept open).
+    // now shorter than the mapping, "PATH: the file was changed while in use" when it was written to since it
+    // was mapped (copied over in place: the pages not read yet would come from the new contents); cheap (one
+    // fstat of the descriptor kept open).
     void checkIntact() const;
 
 private:
@@ -52,6 +54,7 @@ private:
     int m_fd = -1;
     const uint8_t *m_data = nullptr;
     size_t m_size = 0;
+    int64_t m_modifiedNs = 0; // st_mtim when mapped
 };
 
 } // namespace hearth

@@ -2,18 +2,22 @@
 // SIGKILL at random moments: a process writing conversations and streaming replies into a ConversationStore
 // is killed 50 times; after each kill the database passes PRAGMA integrity_check and holds everything the
 // writer reported as committed (at most the reply in flight is incomplete). A GGUF writer (the quantizer's
-// output path) killed mid-write leaves no file at the target path, only its uniquely named temporary file.
+// output path) killed mid-write leaves no file at the target path, only its uniquely named temporary file,
+// which the next writer removes.
+#include "DatabaseCheck.h"
 #include "storage/ConversationStore.h"
+#include "util/TemporaryFiles.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSet>
-#include <QSqlDatabase>
-#include <QSqlError>
-#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <algorithm>
+#include <sys/file.h>
 
 using namespace hearth;
 using namespace Qt::StringLiterals;
@@ -42,23 +46,6 @@ QList<QByteArray> runAndKill(const QString &command, const QString &path, int li
         out.append(process.readLine().trimmed()); // printed before the kill landed
     }
     return out;
-}
-
-QString integrityCheck(const QString &path)
-{
-    QString result;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"integrity"_s);
-        db.setDatabaseName(path);
-        if (db.open()) {
-            QSqlQuery query(db);
-            result = query.exec(u"PRAGMA integrity_check"_s) && query.next() ? query.value(0).toString() : query.lastError().text();
-        } else {
-            result = db.lastError().text();
-        }
-    }
-    QSqlDatabase::removeDatabase(u"integrity"_s);
-    return result;
 }
 }
 
@@ -132,13 +119,60 @@ private Q_SLOTS:
             const QList<QByteArray> out = runAndKill(u"gguf-writer"_s, path, lines);
             QVERIFY(!out.contains("committed"));
             QVERIFY2(!QFile::exists(path), "a partial model file at the target path");
+            // Only the killed writer's temporary file is left (the next writer removed the one before).
+            const QStringList left = QDir(dir.path()).entryList(QDir::Files);
+            QCOMPARE(left.size(), 1);
+            QVERIFY2(left[0].startsWith(u"model.gguf.tmp-"_s), qPrintable(left[0]));
+            QVERIFY(TemporaryFiles::isTemporaryName(left[0].toStdString()));
         }
-        // Only the writers' own temporary files remain, each under a unique name beside the target.
-        const QStringList left = QDir(dir.path()).entryList(QDir::Files);
-        QCOMPARE(left.size(), 3);
-        for (const QString &name : left) {
-            QVERIFY2(name.startsWith(u"model.gguf.tmp-"_s), qPrintable(name));
+    }
+
+    // Temporaries whose writer is gone are removed by the next writer (or the app's model scan), those of a
+    // live writer are not, nor other files that look a little like them.
+    void staleTemporariesAreRemoved()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(u"model.gguf"_s);
+        QProcess writer;
+        writer.start(QStringLiteral(HEARTH_RELIABILITY_HELPER), {u"gguf-writer"_s, path});
+        QVERIFY(writer.waitForStarted());
+        while (!writer.canReadLine()) {
+            QVERIFY(writer.waitForReadyRead(30000));
         }
+        const QString live = QDir(dir.path()).entryList(QDir::Files).value(0);
+        QVERIFY2(TemporaryFiles::isTemporaryName(live.toStdString()), qPrintable(live));
+        QVERIFY(live.startsWith(u"model.gguf.tmp-%1-"_s.arg(writer.processId())));
+
+        const QStringList others{u"notes.tmp-1-abc"_s, u"model.gguf.tmp-12-abcdef.keep"_s, u"model.gguf.tmp-x-abcdef"_s,
+                                 u"model.gguf.tmp--abcdef"_s, u"model.gguf"_s};
+        for (const QString &name : others) {
+            QFile file(dir.filePath(name));
+            QVERIFY(file.open(QIODevice::WriteOnly));
+        }
+        QVERIFY(TemporaryFiles::removeStale(dir.path().toStdString()).empty()); // the writer is alive
+        QVERIFY(QFile::exists(dir.filePath(live)));
+
+        const qint64 pid = writer.processId();
+        writer.kill();
+        QVERIFY(writer.waitForFinished(30000));
+        // Another stale one of the same (now gone) process, and one still locked by a live descriptor here
+        // although its name says the writer is gone (a writer on another machine sharing the folder).
+        const QString stale = u"other.gguf.tmp-%1-abc123"_s.arg(pid);
+        QVERIFY(QFile(dir.filePath(stale)).open(QIODevice::WriteOnly));
+        QFile locked(dir.filePath(u"locked.gguf.tmp-%1-abc123"_s.arg(pid)));
+        QVERIFY(locked.open(QIODevice::WriteOnly));
+        QVERIFY(::flock(locked.handle(), LOCK_EX | LOCK_NB) == 0);
+
+        std::vector<std::string> removed = TemporaryFiles::removeStale(dir.path().toStdString());
+        std::sort(removed.begin(), removed.end());
+        QCOMPARE(removed.size(), size_t(2));
+        QCOMPARE(QString::fromStdString(removed[0]), dir.filePath(live));
+        QCOMPARE(QString::fromStdString(removed[1]), dir.filePath(stale));
+        QStringList expected = others;
+        expected.append(QFileInfo(locked.fileName()).fileName());
+        expected.sort();
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files, QDir::Name), expected);
     }
 };
 

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // A model file truncated while mapped: reading the lost pages stops the process with a message naming the file
-// and MappedFile::truncatedExitCode (not a silent SIGBUS); checkIntact() reports it earlier as an error; a file
-// replaced by rename is harmless; a SIGBUS that is not about a mapping still kills the process as before.
+// and MappedFile::truncatedExitCode (not a silent SIGBUS); checkIntact() reports it (and a file written to in
+// place) earlier as an error; a file replaced by rename is harmless; a SIGBUS that is not about a mapping still
+// kills the process as before.
 #include "gguf/GgufFile.h"
 #include "gguf/GgufWriter.h"
 #include "util/Error.h"
 #include "util/MappedFile.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -30,16 +32,26 @@ QString writeModel(const QString &path, uint8_t fill)
     return path;
 }
 
+// The helper process on a model of its own (1 MiB of `fill`, in a private folder).
 struct Child {
+    QTemporaryDir dir;
+    QString path;
     std::unique_ptr<QProcess> process = std::make_unique<QProcess>();
 
-    bool start(const QString &command, const QString &file)
+    // touch-mapped: returns once the child has mapped the file.
+    bool start(const QString &command, uint8_t fill)
     {
-        process->start(QStringLiteral(HEARTH_RELIABILITY_HELPER), {command, file});
-        return process->waitForStarted();
-    }
-    bool waitMapped()
-    {
+        if (!dir.isValid()) {
+            return false;
+        }
+        path = writeModel(dir.filePath(u"model.gguf"_s), fill);
+        process->start(QStringLiteral(HEARTH_RELIABILITY_HELPER), {command, path});
+        if (!process->waitForStarted()) {
+            return false;
+        }
+        if (command != u"touch-mapped"_s) {
+            return true;
+        }
         while (!process->canReadLine()) {
             if (!process->waitForReadyRead(30000)) {
                 return false;
@@ -47,6 +59,7 @@ struct Child {
         }
         return process->readLine() == "mapped\n";
     }
+    // Lets a touch-mapped child read the file and waits for its end.
     bool finish()
     {
         process->write("go\n");
@@ -63,29 +76,21 @@ class MappedFileTruncationTest : public QObject
 private Q_SLOTS:
     void truncatedWhileMappedStopsWithAMessage()
     {
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        const QString path = writeModel(dir.filePath(u"model.gguf"_s), 7);
         Child child;
-        QVERIFY(child.start(u"touch-mapped"_s, path));
-        QVERIFY(child.waitMapped());
-        QVERIFY(::truncate(QFile::encodeName(path).constData(), 4096) == 0);
+        QVERIFY(child.start(u"touch-mapped"_s, 7));
+        QVERIFY(::truncate(QFile::encodeName(child.path).constData(), 4096) == 0);
         QVERIFY(child.finish());
         const QByteArray err = child.process->readAllStandardError();
         QCOMPARE(child.process->exitStatus(), QProcess::NormalExit);
         QCOMPARE(child.process->exitCode(), MappedFile::truncatedExitCode);
-        const QByteArray expected = "hearth: " + QFile::encodeName(path) + " was truncated or changed while in use";
+        const QByteArray expected = "hearth: " + QFile::encodeName(child.path) + " was truncated or changed while in use";
         QVERIFY2(err.contains(expected), err.constData());
     }
 
     void untouchedFileReadsNormally()
     {
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        const QString path = writeModel(dir.filePath(u"model.gguf"_s), 1);
         Child child;
-        QVERIFY(child.start(u"touch-mapped"_s, path));
-        QVERIFY(child.waitMapped());
+        QVERIFY(child.start(u"touch-mapped"_s, 1));
         QVERIFY(child.finish());
         QCOMPARE(child.process->exitCode(), 0);
         QCOMPARE(child.process->readAllStandardOutput(), "sum 1048576\n"); // 1 MiB of ones
@@ -94,13 +99,9 @@ private Q_SLOTS:
     // Renaming another file over the path leaves the mapped inode alive: the old data is still read.
     void replacedByRenameKeepsTheOldData()
     {
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        const QString path = writeModel(dir.filePath(u"model.gguf"_s), 1);
         Child child;
-        QVERIFY(child.start(u"touch-mapped"_s, path));
-        QVERIFY(child.waitMapped());
-        writeModel(path, 2); // GgufWriter writes a temporary file and renames it over the target
+        QVERIFY(child.start(u"touch-mapped"_s, 1));
+        writeModel(child.path, 2); // GgufWriter writes a temporary file and renames it over the target
         QVERIFY(child.finish());
         QCOMPARE(child.process->exitCode(), 0);
         QCOMPARE(child.process->readAllStandardOutput(), "sum 1048576\n");
@@ -108,11 +109,8 @@ private Q_SLOTS:
 
     void foreignSigbusStillKills()
     {
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        const QString path = writeModel(dir.filePath(u"model.gguf"_s), 1);
         Child child;
-        QVERIFY(child.start(u"foreign-sigbus"_s, path));
+        QVERIFY(child.start(u"foreign-sigbus"_s, 1));
         QVERIFY(child.process->waitForFinished(30000));
         // Killed by the signal, or (under AddressSanitizer, whose handler came first) stopped with its report.
         QVERIFY(child.process->exitStatus() == QProcess::CrashExit || child.process->exitCode() != 0);
@@ -140,6 +138,25 @@ private Q_SLOTS:
         } catch (const Error &e) {
             const std::string expected = other.toStdString() + ": the file was truncated while in use (100 bytes, was ";
             QVERIFY2(std::string_view(e.what()).starts_with(expected), e.what());
+        }
+
+        // Written to in place (same size, as `cp` over it does): changed.
+        const QString third = writeModel(dir.filePath(u"third.gguf"_s), 1);
+        QFile written(third);
+        // Written a while ago: the write below gets another time stamp even on a coarse file system clock.
+        QVERIFY(written.open(QIODevice::ReadWrite));
+        QVERIFY(written.setFileTime(QDateTime::currentDateTime().addSecs(-3600), QFileDevice::FileModificationTime));
+        written.close();
+        const auto mapped = GgufFile::open(third.toStdString());
+        QVERIFY(written.open(QIODevice::ReadWrite));
+        QVERIFY(written.seek(written.size() - 1));
+        QCOMPARE(written.write("\x05", 1), 1);
+        written.close();
+        try {
+            mapped->checkIntact();
+            QFAIL("no error for a file written to");
+        } catch (const Error &e) {
+            QCOMPARE(std::string(e.what()), third.toStdString() + ": the file was changed while in use (written to since it was loaded); load it again");
         }
     }
 };
