@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include <unistd.h>
+
 // Helpers shared by the libFuzzer targets. A target reports a broken property with abort() so that libFuzzer
 // saves the input as a crasher.
 namespace fuzz
@@ -21,6 +23,18 @@ inline std::string sharedDir()
 {
     const char *fromEnv = std::getenv("HEARTH_SHARED_DIR");
     return fromEnv && *fromEnv ? fromEnv : HEARTH_SHARED_DIR_DEFAULT;
+}
+
+// A new folder for the files a target writes on every input: in memory (/dev/shm) when there is one, since
+// the writers fsync.
+inline std::string temporaryFolder(const std::string &name)
+{
+    std::string folder = (access("/dev/shm", W_OK) == 0 ? "/dev/shm/hearth-fuzz-" : "/tmp/hearth-fuzz-") + name + "-XXXXXX";
+    if (!mkdtemp(folder.data())) {
+        std::perror("fuzz: mkdtemp");
+        std::abort();
+    }
+    return folder;
 }
 
 [[noreturn]] inline void violated(const char *property)

@@ -210,5 +210,112 @@ def main():
     write("safetensors_reader", safetensors({"x": {"dtype": "F32", "shape": [1 << 40, 1 << 40], "data_offsets": [0, 4]}}, b"\0" * 4))
 
 
+    # sentencepiece_model: ModelProto messages written field by field, and the start of llama2's tokenizer.model.
+    def varint(n):
+        out = b""
+        while True:
+            byte = n & 0x7F
+            n >>= 7
+            out += bytes([byte | (0x80 if n else 0)])
+            if not n:
+                return out
+
+    def field(number, wire, payload):
+        if wire == 2:
+            payload = varint(len(payload)) + payload
+        return varint(number << 3 | wire) + payload
+
+    def piece(text, score, ptype):
+        return field(1, 2, field(1, 2, text.encode()) + field(2, 5, struct.pack("<f", score)) + field(3, 0, varint(ptype)))
+    pieces = piece("<unk>", 0, 2) + piece("<s>", 0, 3) + piece("</s>", 0, 3) + piece("<0x41>", 0, 6)
+    pieces += b"".join(piece(t, -i, 1) for i, t in enumerate(["\u2581", "a", "\u2581the", "\u00e9", "ab"]))
+    trainer = field(2, 2, field(40, 0, varint(0)) + field(41, 0, varint(1)) + field(42, 0, varint(2)) + field(43, 0, varint(2**64 - 1)))
+    normalizer = field(3, 2, field(1, 2, b"identity") + field(3, 0, varint(0)))
+    write("sentencepiece_model", pieces + trainer + normalizer)
+    write("sentencepiece_model", pieces)
+    write("sentencepiece_model", trainer + normalizer + pieces + field(99, 1, b"\0" * 8))
+    llama2 = os.path.join(SHARED, "models", "llama2-tokenizer.model")
+    if os.path.exists(llama2):
+        with open(llama2, "rb") as f:
+            proto = f.read()
+        # Its first 200 pieces, then its trainer and normalizer specs (the fields after the pieces).
+        pos, kept, tail = 0, b"", b""
+        count = 0
+        while pos < len(proto):
+            start = pos
+            key, shift = 0, 0
+            while True:
+                byte = proto[pos]
+                pos += 1
+                key |= (byte & 0x7F) << shift
+                shift += 7
+                if not byte & 0x80:
+                    break
+            length, shift = 0, 0
+            while True:
+                byte = proto[pos]
+                pos += 1
+                length |= (byte & 0x7F) << shift
+                shift += 7
+                if not byte & 0x80:
+                    break
+            pos += length
+            if key >> 3 == 1:
+                count += 1
+                if count <= 200:
+                    kept += proto[start:pos]
+            else:
+                tail += proto[start:pos]
+        write("sentencepiece_model", kept + tail)
+
+    # imatrix_reader: llama.cpp's imatrix.dat layout (entries, then the chunk count and the dataset name).
+    def imatrix(entries, chunks=None, dataset=None):
+        out = struct.pack("<i", len(entries))
+        for name, calls, values in entries:
+            out += struct.pack("<i", len(name)) + name.encode() + struct.pack("<ii", calls, len(values))
+            out += b"".join(struct.pack("<f", v) for v in values)
+        if chunks is not None:
+            out += struct.pack("<ii", chunks, len(dataset)) + dataset.encode()
+        return out
+    write("imatrix_reader", imatrix([("blk.0.attn_q.weight", 10, [1.5, 2.0, 0.25, 4.0]), ("output.weight", 1, [3.0] * 8)], 10, "wiki.train.raw"))
+    write("imatrix_reader", imatrix([("blk.0.ffn_down.weight", 0, [0.0, float("inf"), float("nan")])]))
+    write("imatrix_reader", imatrix([("x", 3, [1.0]), ("x", 4, [1.0, 2.0])], -1, ""))
+
+    # hf_folder: config.json NUL tokenizer.json NUL tokenizer_config.json NUL model.safetensors, a one-layer
+    # Llama of width 8 (2 heads, 1 KV head) with a 6-token vocabulary.
+    config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 8, "num_hidden_layers": 1,
+              "num_attention_heads": 2, "num_key_value_heads": 1, "intermediate_size": 16, "max_position_embeddings": 64,
+              "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "bos_token_id": 1, "eos_token_id": 2,
+              "rope_scaling": {"type": "linear", "factor": 2.0}}
+    tokenizer = {"model": {"type": "BPE", "vocab": {"<unk>": 0, "a": 1, "b": 2, "ab": 3, "\u0120": 4},
+                           "merges": ["a b", ["\u0120", "a"]]},
+                 "added_tokens": [{"id": 5, "content": "<|eot|>", "special": True}],
+                 "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"}}}
+    tokenizer_config = {"bos_token": "a", "eos_token": {"content": "<|eot|>"}, "add_bos_token": True,
+                        "chat_template": [{"name": "default", "template": "{{ messages }}"}]}
+    vocab, embd, ff, kv = 6, 8, 16, 4
+    shapes = [("model.embed_tokens.weight", [vocab, embd]), ("model.layers.0.input_layernorm.weight", [embd]),
+              ("model.layers.0.self_attn.q_proj.weight", [embd, embd]), ("model.layers.0.self_attn.k_proj.weight", [kv, embd]),
+              ("model.layers.0.self_attn.v_proj.weight", [kv, embd]), ("model.layers.0.self_attn.o_proj.weight", [embd, embd]),
+              ("model.layers.0.post_attention_layernorm.weight", [embd]), ("model.layers.0.mlp.gate_proj.weight", [ff, embd]),
+              ("model.layers.0.mlp.up_proj.weight", [ff, embd]), ("model.layers.0.mlp.down_proj.weight", [embd, ff]),
+              ("model.norm.weight", [embd])]
+    header, data = {}, b""
+    for i, (name, shape) in enumerate(shapes):
+        dtype, size = [("F32", 4), ("F16", 2), ("BF16", 2)][i % 3]
+        n = size
+        for d in shape:
+            n *= d
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(data), len(data) + n]}
+        data += bytes((len(data) + j) % 64 for j in range(n))
+    model = safetensors(header, data)
+    def folder(*parts):
+        return b"\0".join(p if isinstance(p, bytes) else json.dumps(p).encode() for p in parts)
+    write("hf_folder", folder(config, tokenizer, tokenizer_config, model))
+    write("hf_folder", folder(dict(config, num_key_value_heads=2), b"", {"add_bos_token": False}, model))
+    write("hf_folder", folder(config, tokenizer, b"", b""))
+    write("hf_folder", folder(dict(config, head_dim=4, model_type="mistral"), b"{\"model\": {\"type\": \"Unigram\"}}", b"", model))
+
+
 if __name__ == "__main__":
     main()

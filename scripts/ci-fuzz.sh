@@ -9,7 +9,8 @@ BUILD="${HEARTH_FUZZ_BUILD_DIR:-$SRC/build/fuzz}"
 SECONDS_EACH="${1:-60}"
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(gguf_reader tokenizer_spm tokenizer_bpe chat_template conversation_import safetensors_reader)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(gguf_reader tokenizer_spm tokenizer_bpe chat_template conversation_import safetensors_reader
+                                   sentencepiece_model hf_folder imatrix_reader)
 HEARTH="$SRC/scripts/hearth"
 
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then
@@ -28,6 +29,8 @@ run_one() {
         chat_template) dict="$SRC/fuzz/dict/chat_template.dict" ;;
         conversation_import) dict="$SRC/fuzz/dict/conversation_import.dict" ;;
         safetensors_reader) dict="$SRC/fuzz/dict/safetensors_reader.dict" ;;
+        sentencepiece_model) dict="$SRC/fuzz/dict/sentencepiece_model.dict" ;;
+        hf_folder) dict="$SRC/fuzz/dict/hf_folder.dict" ;;
     esac
     mkdir -p "$BUILD/corpus/$target"
     # The grown corpus (BUILD/corpus) carries over between runs; the seeds are read as well.
