@@ -84,12 +84,10 @@ QQC2.ItemDelegate {
                 font: Kirigami.Theme.smallFont
                 opacity: 0.6
             }
-            QQC2.ProgressBar {
+            ThemedProgressBar {
                 objectName: "loadProgress"
                 Layout.fillWidth: true
                 visible: row.loading
-                from: 0
-                to: 1
                 value: ModelManager.loadProgress
             }
             QQC2.Label {

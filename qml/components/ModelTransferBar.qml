@@ -38,10 +38,8 @@ QQC2.Control {
                 Layout.fillWidth: true
                 elide: Text.ElideMiddle
             }
-            QQC2.ProgressBar {
+            ThemedProgressBar {
                 Layout.fillWidth: true
-                from: 0
-                to: 1
                 value: Math.max(0, bar.progress)
                 indeterminate: bar.progress < 0
             }

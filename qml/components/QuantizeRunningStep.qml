@@ -28,35 +28,11 @@ ColumnLayout {
               ? i18nc("@info", "Measuring perplexity on %1…", step.wizard.perplexityTextName)
               : i18nc("@info", "Quantizing %1 to %2…", step.wizard.input.name ?? "", step.wizard.target)
     }
-    QQC2.ProgressBar {
-        id: bar
-
+    ThemedProgressBar {
         objectName: "quantizeProgress"
         Layout.alignment: Qt.AlignHCenter
         Layout.preferredWidth: Kirigami.Units.gridUnit * 24
-        from: 0
-        to: 1
         value: step.wizard.progress
-        // Drawn here in the theme's colours: the desktop style paints its bar with the platform's QStyle, and
-        // without Breeze's (offscreen, or the AppImage on another desktop) that paints nothing at all.
-        topInset: 0
-        bottomInset: 0
-        padding: 0
-        background: Rectangle {
-            implicitHeight: Kirigami.Units.smallSpacing * 2
-            radius: height / 2
-            color: Kirigami.ColorUtils.linearInterpolation(Kirigami.Theme.backgroundColor, Kirigami.Theme.textColor, 0.15)
-        }
-        contentItem: Item {
-            implicitHeight: Kirigami.Units.smallSpacing * 2
-
-            Rectangle {
-                width: bar.visualPosition * parent.width
-                height: parent.height
-                radius: height / 2
-                color: Kirigami.Theme.highlightColor
-            }
-        }
     }
     QQC2.Label {
         objectName: "runningTensor"
