@@ -9,7 +9,6 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
-#include <QIcon>
 #include <QQmlApplicationEngine>
 #include <QQuickWindow>
 #include <QTimer>
@@ -48,7 +47,6 @@ int main(int argc, char *argv[])
 
     KAboutData about = App::makeAboutData();
     KAboutData::setApplicationData(about);
-    QApplication::setWindowIcon(QIcon::fromTheme(u"org.hearthapp.hearth"_s, QIcon(u":/icons/org.hearthapp.hearth.svg"_s)));
 
     QCommandLineParser parser;
     const QCommandLineOption modelOption(u"model"_s, i18n("Open the GGUF model <file>."), i18n("file"));

@@ -4,6 +4,7 @@
 #include "hearth-version.h"
 
 #include <KLocalizedString>
+#include <QGuiApplication>
 #include <QIcon>
 #include <QQuickStyle>
 
@@ -56,6 +57,7 @@ void App::setupIconTheme()
         QIcon::setThemeName(u"breeze"_s);
     }
     QIcon::setFallbackThemeName(u"breeze"_s);
+    QGuiApplication::setWindowIcon(QIcon::fromTheme(u"org.hearthapp.hearth"_s, QIcon(u":/icons/org.hearthapp.hearth.svg"_s)));
 }
 
 KAboutData App::aboutData() const

@@ -22,7 +22,8 @@ public:
     static KAboutData makeAboutData();
     // The Qt Quick style and icon theme, for the app and for tests alike; call before QApplication.
     static void setupStyle();
-    // Falls back to Breeze icons where no platform theme chose an icon theme (offscreen, bare X11).
+    // Falls back to Breeze icons where no platform theme chose an icon theme (offscreen, bare X11), and gives the
+    // application its icon (windows, the About page).
     static void setupIconTheme();
     static App *create(QQmlEngine *qmlEngine, QJSEngine *jsEngine);
 

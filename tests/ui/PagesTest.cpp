@@ -120,6 +120,15 @@ private Q_SLOTS:
         screenshot(u"settings"_s);
     }
 
+    void aboutPage()
+    {
+        m_main.showPage(u"about"_s);
+        // FormCard.AboutPage shows what KAboutData says: the name and the version.
+        QTRY_VERIFY(visibleTextsContaining(KAboutData::applicationData().version()) > 0);
+        QVERIFY(visibleTextsContaining(KAboutData::applicationData().displayName()) > 0);
+        screenshot(u"about"_s);
+    }
+
     void chatWithReply()
     {
         HEARTH_REQUIRE_SHARED(u"models/stories260K.gguf"_s);
