@@ -5,6 +5,7 @@
 //
 // stories260K has no chat template, so the app continues the text as it is: the reply must be llama.cpp's 64
 // greedy tokens, spelt out here from the vocabulary in the file (not by our tokenizer), character for character.
+#include "AppProcess.h"
 #include "TestData.h"
 #include "gguf/GgufFile.h"
 
@@ -12,7 +13,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
@@ -46,45 +46,22 @@ private:
     // Runs hearth with the commands; returns the "hearth-test: " lines of its output.
     QStringList runApp(const QStringList &commands)
     {
-        const QString script = m_home.filePath(u"script.txt"_s);
-        QFile file(script);
-        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        AppProcess app(m_home.path());
+        if (!app.start(commands)) {
+            qWarning().noquote() << "hearth did not start:" << app.error();
             return {};
         }
-        file.write(commands.join(u'\n').toUtf8());
-        file.close();
-
-        QProcess app;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
-        env.insert(u"HOME"_s, m_home.path());
-        env.insert(u"XDG_DATA_HOME"_s, m_home.filePath(u"data"_s));
-        env.insert(u"XDG_CONFIG_HOME"_s, m_home.filePath(u"config"_s));
-        env.insert(u"XDG_CACHE_HOME"_s, m_home.filePath(u"cache"_s));
-        app.setProcessEnvironment(env);
-        app.start(QStringLiteral(HEARTH_APP_PATH), {u"--test-script"_s, script});
-        if (!app.waitForFinished(120000)) {
-            app.kill();
-            app.waitForFinished();
-        }
-        const QString err = QString::fromUtf8(app.readAllStandardError());
-        const QStringList lines = QString::fromUtf8(app.readAllStandardOutput()).split(u'\n', Qt::SkipEmptyParts);
-        if (app.exitStatus() != QProcess::NormalExit || app.exitCode() != 0) {
-            qWarning().noquote() << "hearth failed:" << app.exitCode() << err;
+        if (!app.finish() || !app.exitedCleanly()) {
+            qWarning().noquote() << "hearth failed:" << app.exitCode() << app.standardError();
             return {};
         }
         // QML warnings are bugs: the app's own log must have none.
+        const QString err = app.standardError();
         if (err.contains(u"qrc:/"_s) || err.contains(u".qml:"_s)) {
             qWarning().noquote() << "QML warnings:" << err;
             return {};
         }
-        QStringList results;
-        for (const QString &line : lines) {
-            if (line.startsWith(u"hearth-test: "_s)) {
-                results.append(line.mid(13));
-            }
-        }
-        return results;
+        return app.results();
     }
 
     static QString value(const QStringList &results, const QString &key)
