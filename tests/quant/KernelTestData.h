@@ -131,6 +131,46 @@ inline bool gemmWithinTolerance(float actual, float expected)
     return std::fabs(actual - expected) <= 1e-5f * std::fabs(expected) + 1e-4f;
 }
 
+// A register-blocked product run on odd sizes (every edge tile shape is used) into a slice of a wider output
+// matrix, whose other columns must stay -1; `expected` is one vecDot of the same path per (row, token).
+struct GemmCase {
+    static constexpr int64_t n = 2 * QK_K;
+    static constexpr size_t rows = 11;
+    static constexpr size_t tokens = 7;
+    static constexpr size_t outStride = rows + 3;
+    size_t xStride;
+    size_t yStride;
+    std::vector<uint8_t> x;
+    std::vector<uint8_t> y;
+    std::vector<float> out;
+
+    float actual(size_t row, size_t token) const
+    {
+        return out[token * outStride + row];
+    }
+    float expected(const TypeTraits &fast, size_t row, size_t token) const
+    {
+        return fast.vecDot(n, x.data() + row * xStride, y.data() + token * yStride);
+    }
+};
+
+inline GemmCase gemmCase(GgmlType type, const TypeTraits &fast, const TypeTraits &dot)
+{
+    GemmCase c{rowBytes(type, uint64_t(GemmCase::n)), rowBytes(fast.vecDotType, uint64_t(GemmCase::n)), {}, {}, {}};
+    for (size_t r = 0; r < GemmCase::rows; ++r) {
+        const auto row = randomWeights(type, GemmCase::n, uint32_t(r + 1));
+        c.x.insert(c.x.end(), row.begin(), row.end());
+    }
+    c.y.resize(GemmCase::tokens * c.yStride);
+    for (size_t t = 0; t < GemmCase::tokens; ++t) {
+        dot.quantizeRow(gaussian(size_t(GemmCase::n), uint32_t(100 + t)).data(), c.y.data() + t * c.yStride, GemmCase::n);
+    }
+    c.out.assign(GemmCase::tokens * GemmCase::outStride, -1.0f);
+    fast.gemm(GemmCase::n, c.x.data(), c.xStride, GemmCase::rows, c.y.data(), c.yStride, GemmCase::tokens, c.out.data(),
+              GemmCase::outStride);
+    return c;
+}
+
 // addScaledF16 against the two-step scalar helper: one fused multiply-add is within one rounding of it.
 inline bool fmaWithinTolerance(float actual, float expected)
 {

@@ -73,34 +73,16 @@ void gemmMatchesVecDot(cpu::Path path)
             continue;
         }
         ++tested;
-        const TypeTraits *dot = typeTraits(fast->vecDotType, path);
-        const int64_t n = 2 * QK_K;
-        // Odd sizes: every edge tile shape is used.
-        const size_t rows = 11;
-        const size_t tokens = 7;
-        const size_t xStride = rowBytes(type, uint64_t(n));
-        const size_t yStride = rowBytes(fast->vecDotType, uint64_t(n));
-        std::vector<uint8_t> x;
-        for (size_t r = 0; r < rows; ++r) {
-            const auto row = randomWeights(type, n, uint32_t(r + 1));
-            x.insert(x.end(), row.begin(), row.end());
-        }
-        std::vector<uint8_t> y(tokens * yStride);
-        for (size_t t = 0; t < tokens; ++t) {
-            dot->quantizeRow(gaussian(size_t(n), uint32_t(100 + t)).data(), y.data() + t * yStride, n);
-        }
-        const size_t outStride = rows + 3; // out is a slice of a wider matrix
-        std::vector<float> out(tokens * outStride, -1.0f);
-        fast->gemm(n, x.data(), xStride, rows, y.data(), yStride, tokens, out.data(), outStride);
-        for (size_t t = 0; t < tokens; ++t) {
-            for (size_t r = 0; r < outStride; ++r) {
-                const float actual = out[t * outStride + r];
+        const GemmCase c = gemmCase(type, *fast, *typeTraits(fast->vecDotType, path));
+        for (size_t t = 0; t < GemmCase::tokens; ++t) {
+            for (size_t r = 0; r < GemmCase::outStride; ++r) {
+                const float actual = c.actual(r, t);
                 const std::string where = name(path, type) + " gemm row " + std::to_string(r) + " token " + std::to_string(t);
-                if (r >= rows) {
+                if (r >= GemmCase::rows) {
                     check(actual == -1.0f, where + ": written outside the rows");
                     continue;
                 }
-                const float expected = fast->vecDot(n, x.data() + r * xStride, y.data() + t * yStride);
+                const float expected = c.expected(*fast, r, t);
                 check(gemmWithinTolerance(actual, expected), where + ": " + std::to_string(actual) + " vs " + std::to_string(expected));
             }
         }
