@@ -78,6 +78,17 @@ class PerplexityTest : public QObject
     std::unique_ptr<LlamaModel> m_model;
     std::vector<int32_t> m_tokens;
 
+    // The model quantized to Q4_0 in `dir` (mapped from there: keep `dir` while it is used).
+    std::unique_ptr<LlamaModel> quantizedQ4_0(const QTemporaryDir &dir) const
+    {
+        const std::string path = dir.filePath(u"q4.gguf"_s).toStdString();
+        QuantOptions options;
+        options.target = QuantTarget::Q4_0;
+        options.report = false;
+        Quantizer(m_model->path()).run(path, options);
+        return LlamaModel::load(path);
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -130,12 +141,7 @@ private Q_SLOTS:
     void quantizedIsWorse()
     {
         QTemporaryDir dir;
-        const std::string path = dir.filePath(u"q4.gguf"_s).toStdString();
-        QuantOptions options;
-        options.target = QuantTarget::Q4_0;
-        options.report = false;
-        Quantizer(m_model->path()).run(path, options);
-        const auto quantized = LlamaModel::load(path);
+        const auto quantized = quantizedQ4_0(dir);
         const PerplexityResult r = measurePerplexity(*quantized, m_tokens, {.contextSize = 16, .maxChunks = 2, .threads = 1}, m_model.get());
         qInfo("Q4_0: perplexity %.4f (F32 %.4f), mean KL %.5f, same top token %.1f%%", r.perplexity, *r.basePerplexity, *r.meanKl,
               100 * *r.sameTopToken);
@@ -148,12 +154,7 @@ private Q_SLOTS:
     void batchMatchesTokenAtATime()
     {
         QTemporaryDir dir;
-        const std::string path = dir.filePath(u"q4.gguf"_s).toStdString();
-        QuantOptions options;
-        options.target = QuantTarget::Q4_0;
-        options.report = false;
-        Quantizer(m_model->path()).run(path, options);
-        const auto quantized = LlamaModel::load(path);
+        const auto quantized = quantizedQ4_0(dir);
         constexpr int n = 24;
         const int chunks = int(m_tokens.size()) / n;
         QVERIFY(chunks >= 2);
