@@ -220,6 +220,16 @@ def main():
             if not n:
                 return out
 
+    def read_varint(data, pos):  # the value and the position after it
+        value, shift = 0, 0
+        while True:
+            byte = data[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                return value, pos
+
     def field(number, wire, payload):
         if wire == 2:
             payload = varint(len(payload)) + payload
@@ -243,22 +253,8 @@ def main():
         count = 0
         while pos < len(proto):
             start = pos
-            key, shift = 0, 0
-            while True:
-                byte = proto[pos]
-                pos += 1
-                key |= (byte & 0x7F) << shift
-                shift += 7
-                if not byte & 0x80:
-                    break
-            length, shift = 0, 0
-            while True:
-                byte = proto[pos]
-                pos += 1
-                length |= (byte & 0x7F) << shift
-                shift += 7
-                if not byte & 0x80:
-                    break
+            key, pos = read_varint(proto, pos)
+            length, pos = read_varint(proto, pos)
             pos += length
             if key >> 3 == 1:
                 count += 1
