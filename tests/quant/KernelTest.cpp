@@ -85,21 +85,13 @@ private Q_SLOTS:
         }
         const TypeTraits *ref = typeTraits(type, cpu::Path::Scalar);
         const TypeTraits *fast = typeTraits(type, path);
-        const TypeTraits *dotRef = typeTraits(ref->vecDotType, cpu::Path::Scalar);
         QVERIFY(fast && fast->vecDot != ref->vecDot); // the path really has a kernel of its own
 
         for (uint32_t seed = 1; seed <= 4; ++seed) {
-            const auto x = randomWeights(type, n, seed);
-            const auto activations = gaussian(size_t(n), seed + 50);
-            std::vector<uint8_t> y(rowBytes(ref->vecDotType, uint64_t(n)));
-            dotRef->fromFloat(activations.data(), y.data(), n);
-
-            // Unaligned on purpose: blocks in a GGUF file need not be aligned.
-            std::vector<uint8_t> xu(x.size() + 1);
-            std::memcpy(xu.data() + 1, x.data(), x.size());
-            const float expected = ref->vecDot(n, x.data(), y.data());
-            const float actual = fast->vecDot(n, xu.data() + 1, y.data());
-            QVERIFY2(dotWithinTolerance(*ref, x.data(), y.data(), n, actual, expected),
+            const DotCase c = dotCase(type, n, seed);
+            const float expected = ref->vecDot(n, c.x.data(), c.y.data());
+            const float actual = fast->vecDot(n, c.unalignedX(), c.y.data());
+            QVERIFY2(dotWithinTolerance(*ref, c.x.data(), c.y.data(), n, actual, expected),
                      qPrintable(QStringLiteral("seed %1: %2 vs reference %3").arg(seed).arg(double(actual), 0, 'g', 9).arg(double(expected), 0, 'g', 9)));
         }
     }

@@ -131,6 +131,29 @@ inline bool gemmWithinTolerance(float actual, float expected)
     return std::fabs(actual - expected) <= 1e-5f * std::fabs(expected) + 1e-4f;
 }
 
+// A row of `type` weights and a row of its activation type quantised by the scalar reference, with a copy of the
+// weights one byte off alignment: blocks in a GGUF file need not be aligned.
+struct DotCase {
+    std::vector<uint8_t> x;
+    std::vector<uint8_t> y;
+    std::vector<uint8_t> shifted;
+
+    const uint8_t *unalignedX() const
+    {
+        return shifted.data() + 1;
+    }
+};
+
+inline DotCase dotCase(GgmlType type, int64_t n, uint32_t seed)
+{
+    const TypeTraits *ref = typeTraits(type, cpu::Path::Scalar);
+    DotCase c{randomWeights(type, n, seed), std::vector<uint8_t>(rowBytes(ref->vecDotType, uint64_t(n))), {}};
+    typeTraits(ref->vecDotType, cpu::Path::Scalar)->fromFloat(gaussian(size_t(n), seed + 50).data(), c.y.data(), n);
+    c.shifted.resize(c.x.size() + 1);
+    std::memcpy(c.shifted.data() + 1, c.x.data(), c.x.size());
+    return c;
+}
+
 // A register-blocked product run on odd sizes (every edge tile shape is used) into a slice of a wider output
 // matrix, whose other columns must stay -1; `expected` is one vecDot of the same path per (row, token).
 struct GemmCase {

@@ -2,6 +2,7 @@
 // Every computable type: quantize -> dequantize error within the type's bound for each element, RMSE on
 // Gaussian data in the expected range, llama.cpp's own test-quantize-fns thresholds, special inputs, the
 // importance-weighted forms, and vecDot against a double dot product of the dequantized values.
+#include "KernelTestData.h"
 #include "quant/Blocks.h"
 #include "quant/TypeTraits.h"
 
@@ -16,6 +17,7 @@
 #include <vector>
 
 using namespace hearth;
+using hearth::kerneltest::gaussian;
 
 namespace
 {
@@ -27,16 +29,6 @@ float halfBits(const uint8_t *p)
     return float(std::bit_cast<_Float16>(h));
 }
 
-std::vector<float> gaussian(size_t n, uint32_t seed, float sigma = 1.0f)
-{
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> dist(0.0f, sigma);
-    std::vector<float> x(n);
-    for (auto &v : x) {
-        v = dist(rng);
-    }
-    return x;
-}
 
 struct Quantized {
     std::vector<uint8_t> bytes;

@@ -43,20 +43,13 @@ void vecDotMatchesReference(cpu::Path path)
     for (const GgmlType type : kDotTypes) {
         const TypeTraits *ref = typeTraits(type, cpu::Path::Scalar);
         const TypeTraits *fast = typeTraits(type, path);
-        const TypeTraits *dotRef = typeTraits(ref->vecDotType, cpu::Path::Scalar);
         check(fast->vecDot != ref->vecDot, name(path, type) + ": the path has a vecDot of its own");
         for (const int64_t n : dotLengths(type)) {
             for (uint32_t seed = 1; seed <= 4; ++seed) {
-                const auto x = randomWeights(type, n, seed);
-                const auto activations = gaussian(size_t(n), seed + 50);
-                std::vector<uint8_t> y(rowBytes(ref->vecDotType, uint64_t(n)));
-                dotRef->fromFloat(activations.data(), y.data(), n);
-                // Unaligned on purpose: blocks in a GGUF file need not be aligned.
-                std::vector<uint8_t> xu(x.size() + 1);
-                std::memcpy(xu.data() + 1, x.data(), x.size());
-                const float expected = ref->vecDot(n, x.data(), y.data());
-                const float actual = fast->vecDot(n, xu.data() + 1, y.data());
-                check(dotWithinTolerance(*ref, x.data(), y.data(), n, actual, expected),
+                const DotCase c = dotCase(type, n, seed);
+                const float expected = ref->vecDot(n, c.x.data(), c.y.data());
+                const float actual = fast->vecDot(n, c.unalignedX(), c.y.data());
+                check(dotWithinTolerance(*ref, c.x.data(), c.y.data(), n, actual, expected),
                       name(path, type) + " n=" + std::to_string(n) + " seed " + std::to_string(seed) + ": " + std::to_string(actual)
                           + " vs reference " + std::to_string(expected));
             }
