@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -101,6 +102,60 @@ private Q_SLOTS:
         // but the three sleeping workers cannot hold all four ranges, so the caller always takes one.
         QVERIFY(seen.size() >= 2);
         QVERIFY(seen.count(std::this_thread::get_id()) == 1);
+    }
+
+    // Each thread works through contiguous ranges, front to back, and moves elsewhere only when it runs out: a
+    // thread's next range starts where its last one ended, except after it took over part of another share. Each
+    // such move takes half of what is left of a share, so with 2 threads there are at most about 2 log2(ranges);
+    // ranges handed out in turn (what makes a matrix-vector product on two cores no faster than on one) give one
+    // jump per range.
+    void eachThreadStreamsItsShare_data()
+    {
+        QTest::addColumn<unsigned>("threads");
+        QTest::newRow("2 threads") << 2u;
+        QTest::newRow("3 threads") << 3u;
+    }
+
+    void eachThreadStreamsItsShare()
+    {
+        QFETCH(unsigned, threads);
+        ThreadPool pool(threads);
+        constexpr size_t n = 4096;
+        for (int round = 0; round < 20; ++round) {
+            std::mutex mutex;
+            std::vector<std::pair<std::thread::id, size_t>> starts; // in the order ranges were taken
+            std::vector<size_t> ends(n + 1, 0);
+            std::atomic<uint64_t> sink = 0;
+            pool.parallelFor(
+                n,
+                [&](size_t begin, size_t end) {
+                    {
+                        std::lock_guard lock(mutex);
+                        starts.emplace_back(std::this_thread::get_id(), begin);
+                        ends[begin] = end;
+                    }
+                    uint64_t x = begin;
+                    for (int i = 0; i < 2000; ++i) { // some work, so that every thread gets to take ranges
+                        x = x * 6364136223846793005u + 1442695040888963407u;
+                    }
+                    sink += x;
+                },
+                1);
+            std::map<std::thread::id, size_t> last; // where each thread's last range ended
+            size_t jumps = 0;
+            for (const auto &[thread, begin] : starts) {
+                const auto it = last.find(thread);
+                jumps += it != last.end() && it->second != begin;
+                last[thread] = ends[begin];
+            }
+            const auto callerFirst = std::find_if(starts.begin(), starts.end(), [](const auto &start) {
+                return start.first == std::this_thread::get_id();
+            });
+            QVERIFY(callerFirst != starts.end());
+            QCOMPARE(callerFirst->second, size_t(0)); // the caller's share is the front of the range
+
+            QVERIFY2(jumps <= threads * (2 * 12 + 2), qPrintable(QStringLiteral("%1 jumps between ranges").arg(jumps)));
+        }
     }
 
     void defaultIsHardwareThreads()
