@@ -46,17 +46,17 @@ void WeightMatrix::multiply(const float *x, size_t nTokens, float *out, std::vec
     multiplyAll({&product, 1}, x, nTokens, scratch, pool);
 }
 
-void WeightMatrix::multiplyRows(const uint8_t *quantized, size_t nTokens, size_t begin, size_t end, float *out) const
+void WeightMatrix::multiplyRows(const uint8_t *input, size_t inputStride, size_t nTokens, size_t begin, size_t end, float *out) const
 {
     const uint8_t *w = m_data + begin * m_rowBytes;
     if (nTokens > 1 && m_traits->gemm) {
-        m_traits->gemm(int64_t(m_cols), w, m_rowBytes, end - begin, quantized, m_dotRowBytes, nTokens, out + begin, m_rows);
+        m_traits->gemm(int64_t(m_cols), w, m_rowBytes, end - begin, input, inputStride, nTokens, out + begin, m_rows);
         return;
     }
     // Each weight row is loaded once and dotted with every token while it is in cache.
     for (size_t r = begin; r < end; ++r, w += m_rowBytes) {
         for (size_t t = 0; t < nTokens; ++t) {
-            out[t * m_rows + r] = m_traits->vecDot(int64_t(m_cols), w, quantized + t * m_dotRowBytes);
+            out[t * m_rows + r] = m_traits->vecDot(int64_t(m_cols), w, input + t * inputStride);
         }
     }
 }
@@ -64,43 +64,63 @@ void WeightMatrix::multiplyRows(const uint8_t *quantized, size_t nTokens, size_t
 void WeightMatrix::multiplyAll(std::span<const Product> products, const float *x, size_t nTokens, std::vector<uint8_t> &scratch,
                                ThreadPool &pool)
 {
-    // Where each product's quantized input lives in scratch: shared by the products of the same activation type.
+    // The inputs in scratch: each vecDotType's quantized rows once, shared by the products of that type; for
+    // prefill, also each gemm layout (packGemmInput) once, shared by the products of that weight type.
+    struct Input {
+        const TypeTraits *traits = nullptr; // of the vecDotType, or of the weight type for a packed input
+        const TypeTraits *packedFrom = nullptr; // for a packed input: its vecDotType, whose rows it is made from
+        size_t offset = 0;
+        size_t stride = 0;
+    };
     constexpr size_t maxProducts = 4;
-    size_t inputOffset[maxProducts];
-    size_t bytes = 0;
-    size_t totalRows = 0;
     if (products.size() > maxProducts) {
         throw Error("WeightMatrix::multiplyAll: too many products");
     }
-    for (size_t i = 0; i < products.size(); ++i) {
-        const WeightMatrix &m = *products[i].matrix;
-        inputOffset[i] = bytes;
-        for (size_t j = 0; j < i; ++j) {
-            if (products[j].matrix->m_dotTraits == m.m_dotTraits) {
-                inputOffset[i] = inputOffset[j];
-                break;
+    Input inputs[2 * maxProducts];
+    size_t inputCount = 0;
+    size_t productInput[maxProducts];
+    size_t bytes = 0;
+    const auto input = [&](const TypeTraits *traits, const TypeTraits *packedFrom, size_t stride) {
+        for (size_t i = 0; i < inputCount; ++i) {
+            if (inputs[i].traits == traits && inputs[i].packedFrom == packedFrom) {
+                return i;
             }
         }
-        if (inputOffset[i] == bytes) {
-            bytes += nTokens * m.m_dotRowBytes;
+        constexpr size_t alignment = 64; // the gemm kernels' vector loads
+        bytes = (bytes + alignment - 1) / alignment * alignment;
+        inputs[inputCount] = {traits, packedFrom, bytes, stride};
+        bytes += nTokens * stride;
+        return inputCount++;
+    };
+    size_t totalRows = 0;
+    for (size_t i = 0; i < products.size(); ++i) {
+        const WeightMatrix &m = *products[i].matrix;
+        productInput[i] = input(m.m_dotTraits, nullptr, m.m_dotRowBytes);
+        if (nTokens > 1 && m.m_traits->gemm && m.m_traits->packGemmInput) {
+            productInput[i] = input(m.m_traits, m.m_dotTraits, m.m_traits->gemmInputBytes(int64_t(m.m_cols)));
         }
         totalRows += m.m_rows;
     }
-    if (scratch.size() < bytes) {
-        scratch.resize(bytes);
-    }
-    uint8_t *quantized = scratch.data();
+    scratch.resize(bytes + 64);
+    uint8_t *base = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64;
+    const int64_t cols = int64_t(products.front().matrix->m_cols);
     pool.parallelFor(nTokens, [&](size_t begin, size_t end) {
-        for (size_t i = 0; i < products.size(); ++i) {
-            const WeightMatrix &m = *products[i].matrix;
-            const bool first = std::none_of(products.begin(), products.begin() + ptrdiff_t(i), [&](const Product &p) {
-                return p.matrix->m_dotTraits == m.m_dotTraits;
-            });
-            if (!first) {
-                continue;
+        for (size_t t = begin; t < end; ++t) {
+            // Quantized rows first: the packed inputs are made from them.
+            for (size_t i = 0; i < inputCount; ++i) {
+                const Input &in = inputs[i];
+                if (!in.packedFrom) {
+                    in.traits->quantizeRow(x + t * size_t(cols), base + in.offset + t * in.stride, cols);
+                }
             }
-            for (size_t t = begin; t < end; ++t) {
-                m.m_dotTraits->quantizeRow(x + t * m.m_cols, quantized + inputOffset[i] + t * m.m_dotRowBytes, int64_t(m.m_cols));
+            for (size_t i = 0; i < inputCount; ++i) {
+                const Input &in = inputs[i];
+                if (in.packedFrom) {
+                    const Input &from = *std::find_if(inputs, inputs + inputCount, [&](const Input &other) {
+                        return other.traits == in.packedFrom;
+                    });
+                    in.traits->packGemmInput(base + from.offset + t * from.stride, base + in.offset + t * in.stride, cols);
+                }
             }
         }
     });
@@ -115,7 +135,8 @@ void WeightMatrix::multiplyAll(std::span<const Product> products, const float *x
             const size_t last = first + m.m_rows;
             if (begin < last) {
                 const size_t stop = std::min(end, last);
-                m.multiplyRows(quantized + inputOffset[i], nTokens, begin - first, stop - first, products[i].out);
+                const Input &in = inputs[productInput[i]];
+                m.multiplyRows(base + in.offset, in.stride, nTokens, begin - first, stop - first, products[i].out);
                 begin = stop;
             }
             first = last;

@@ -56,8 +56,9 @@ public:
                             ThreadPool &pool);
 
 private:
-    // Rows [begin, end) times the quantized activations of nTokens tokens.
-    void multiplyRows(const uint8_t *quantized, size_t nTokens, size_t begin, size_t end, float *out) const;
+    // Rows [begin, end) times nTokens tokens of input (quantized activations, or the gemm's packed form of them),
+    // inputStride apart.
+    void multiplyRows(const uint8_t *input, size_t inputStride, size_t nTokens, size_t begin, size_t end, float *out) const;
 
     const uint8_t *m_data = nullptr;
     const TypeTraits *m_traits = nullptr;

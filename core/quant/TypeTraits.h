@@ -39,8 +39,12 @@ struct TypeTraits {
     void (*quantizeRow)(const float *src, void *dst, int64_t n) = nullptr;
     // Prefill: many weight rows times many activation rows, register-blocked; nullptr where the path has none.
     // out[t * outStride + r] = vecDot(n, x + r * xStride, y + t * yStride) for r < rows, t < tokens.
+    // y holds the tokens' vecDotType rows, or where packGemmInput is set, what it made of them: a layout of the
+    // gemm's own, gemmInputBytes(n) per token, made once per token and product (WeightMatrix::multiplyAll).
     void (*gemm)(int64_t n, const void *x, size_t xStride, size_t rows, const void *y, size_t yStride, size_t tokens,
                  float *out, size_t outStride) = nullptr;
+    size_t (*gemmInputBytes)(int64_t n) = nullptr;
+    void (*packGemmInput)(const void *y, void *packed, int64_t n) = nullptr;
 };
 
 // The table of cpu::activePath(); nullptr for types the engine cannot compute with.

@@ -124,13 +124,6 @@ inline bool dotWithinTolerance(const TypeTraits &ref, const void *x, const void 
     return std::fabs(double(actual) - double(expected)) <= 1e-4 * magnitude + 1e-6;
 }
 
-// The register-blocked product against one vecDot per (row, token) of the same path: the same integer sums,
-// so equal up to the float summation order of the per-block terms (see above).
-inline bool gemmWithinTolerance(float actual, float expected)
-{
-    return std::fabs(actual - expected) <= 1e-5f * std::fabs(expected) + 1e-4f;
-}
-
 // A row of `type` weights and a row of its activation type quantised by the scalar reference, with a copy of the
 // weights one byte off alignment: blocks in a GGUF file need not be aligned.
 struct DotCase {
@@ -155,9 +148,11 @@ inline DotCase dotCase(GgmlType type, int64_t n, uint32_t seed)
 }
 
 // A register-blocked product run on odd sizes (every edge tile shape is used) into a slice of a wider output
-// matrix, whose other columns must stay -1; `expected` is one vecDot of the same path per (row, token).
+// matrix, whose other columns must stay -1. Each (row, token) must be within dotWithinTolerance of the scalar
+// reference's vecDot: a gemm may apply the scales in another order than the same path's vecDot (the AVX-512
+// prefill converts and scales each block's integer sum on its own).
 struct GemmCase {
-    static constexpr int64_t n = 2 * QK_K;
+    static constexpr int64_t n = 3 * QK_K; // Q8_0: 24 blocks, one and a half of the AVX-512 prefill's groups of 16
     static constexpr size_t rows = 11;
     static constexpr size_t tokens = 7;
     static constexpr size_t outStride = rows + 3;
@@ -171,9 +166,17 @@ struct GemmCase {
     {
         return out[token * outStride + row];
     }
-    float expected(const TypeTraits &fast, size_t row, size_t token) const
+    const uint8_t *row(size_t r) const
     {
-        return fast.vecDot(n, x.data() + row * xStride, y.data() + token * yStride);
+        return x.data() + r * xStride;
+    }
+    const uint8_t *token(size_t t) const
+    {
+        return y.data() + t * yStride;
+    }
+    bool matchesReference(const TypeTraits &ref, size_t r, size_t t) const
+    {
+        return dotWithinTolerance(ref, row(r), token(t), n, actual(r, t), ref.vecDot(n, row(r), token(t)));
     }
 };
 
@@ -189,8 +192,19 @@ inline GemmCase gemmCase(GgmlType type, const TypeTraits &fast, const TypeTraits
         dot.quantizeRow(gaussian(size_t(GemmCase::n), uint32_t(100 + t)).data(), c.y.data() + t * c.yStride, GemmCase::n);
     }
     c.out.assign(GemmCase::tokens * GemmCase::outStride, -1.0f);
-    fast.gemm(GemmCase::n, c.x.data(), c.xStride, GemmCase::rows, c.y.data(), c.yStride, GemmCase::tokens, c.out.data(),
-              GemmCase::outStride);
+    if (!fast.packGemmInput) {
+        fast.gemm(GemmCase::n, c.x.data(), c.xStride, GemmCase::rows, c.y.data(), c.yStride, GemmCase::tokens, c.out.data(),
+                  GemmCase::outStride);
+        return c;
+    }
+    // The gemm reads a layout of its own, made per token from the quantized rows.
+    const size_t packedStride = fast.gemmInputBytes(GemmCase::n);
+    std::vector<uint8_t> packed(GemmCase::tokens * packedStride + 64);
+    uint8_t *base = packed.data() + (64 - reinterpret_cast<uintptr_t>(packed.data()) % 64) % 64;
+    for (size_t t = 0; t < GemmCase::tokens; ++t) {
+        fast.packGemmInput(c.y.data() + t * c.yStride, base + t * packedStride, GemmCase::n);
+    }
+    fast.gemm(GemmCase::n, c.x.data(), c.xStride, GemmCase::rows, base, packedStride, GemmCase::tokens, c.out.data(), GemmCase::outStride);
     return c;
 }
 
