@@ -243,36 +243,45 @@ void LlamaContext::attention(uint32_t layer, uint32_t n)
     const bool halfInputs = type == GgmlType::F16;
     const quant::VectorKernels &vector = quant::vectorKernels();
 
-    m_pool.parallelFor(size_t(n) * c.heads, [&](size_t begin, size_t end) {
-        std::vector<float> scores(positions);
-        std::vector<uint8_t> q(headDim * elementBytes);
+    // One item per token and KV head: the query heads of a group read the same rows.
+    m_pool.parallelFor(size_t(n) * c.kvHeads, [&](size_t begin, size_t end) {
+        // Per pool thread and kept between calls: a fresh block of this size would be page-faulted in every time.
+        thread_local std::vector<float> scratch;
+        std::vector<uint8_t> q(size_t(group) * headDim * elementBytes);
         for (size_t item = begin; item < end; ++item) {
-            const size_t t = item / c.heads;
-            const uint32_t h = uint32_t(item % c.heads);
-            const size_t kvOffset = size_t(h / group) * headDim * elementBytes;
-            rowTraits->quantizeRow(m_q.data() + t * qDim + size_t(h) * headDim, q.data(), headDim);
+            const size_t t = item / c.kvHeads;
+            const uint32_t kvHead = uint32_t(item % c.kvHeads);
+            const size_t kvOffset = size_t(kvHead) * headDim * elementBytes;
+            const size_t firstHead = size_t(kvHead) * group;
+            rowTraits->quantizeRow(m_q.data() + t * qDim + firstHead * headDim, q.data(), int64_t(group) * headDim);
             // Causal: token t sees the cached positions and the batch up to itself.
             const uint32_t visible = m_position + uint32_t(t) + 1;
-            float *out = m_attn.data() + t * qDim + size_t(h) * headDim;
+            float *out = m_attn.data() + t * qDim + firstHead * headDim;
             if (halfInputs && vector.attendF16 && headDim % 8 == 0) {
-                vector.attendF16(q.data(), keys + kvOffset, values + kvOffset, rowBytes, visible, headDim, scale, scores.data(), out);
+                scratch.resize(std::max(scratch.size(), quant::attendScratchFloats(visible, headDim)));
+                vector.attendF16(q.data(), group, keys + kvOffset, values + kvOffset, rowBytes, visible, headDim, scale, scratch.data(), out);
                 continue;
             }
-            for (uint32_t p = 0; p < visible; ++p) {
-                scores[p] = rowTraits->vecDot(headDim, q.data(), keys + p * rowBytes + kvOffset) * scale;
-            }
-            ops::softmax(scores.data(), visible);
-            std::fill(out, out + headDim, 0.0f);
-            for (uint32_t p = 0; p < visible; ++p) {
-                const uint8_t *value = values + p * rowBytes + kvOffset;
-                if (halfInputs) {
-                    vector.addScaledF16(out, value, halfToFloat(floatToHalf(scores[p])), headDim);
-                } else {
-                    ops::addScaled(out, reinterpret_cast<const float *>(value), scores[p], headDim);
+            scratch.resize(std::max<size_t>(scratch.size(), visible));
+            float *scores = scratch.data();
+            for (uint32_t h = 0; h < group; ++h, out += headDim) {
+                const uint8_t *query = q.data() + size_t(h) * headDim * elementBytes;
+                for (uint32_t p = 0; p < visible; ++p) {
+                    scores[p] = rowTraits->vecDot(headDim, query, keys + p * rowBytes + kvOffset) * scale;
+                }
+                ops::softmax(scores, visible);
+                std::fill(out, out + headDim, 0.0f);
+                for (uint32_t p = 0; p < visible; ++p) {
+                    const uint8_t *value = values + p * rowBytes + kvOffset;
+                    if (halfInputs) {
+                        vector.addScaledF16(out, value, halfToFloat(floatToHalf(scores[p])), headDim);
+                    } else {
+                        ops::addScaled(out, reinterpret_cast<const float *>(value), scores[p], headDim);
+                    }
                 }
             }
         }
-    }, 4);
+    }, 1);
 }
 
 } // namespace hearth

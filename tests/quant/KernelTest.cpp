@@ -223,8 +223,9 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("positions");
         QTest::addColumn<int>("headDim");
-        for (const auto &[positions, headDim] : kAttendShapes) {
-            QTest::addRow("%d x %d", positions, headDim) << positions << headDim;
+        QTest::addColumn<int>("heads");
+        for (const auto &[positions, headDim, heads] : kAttendShapes) {
+            QTest::addRow("%d x %d, %d heads", positions, headDim, heads) << positions << headDim << heads;
         }
     }
 
@@ -233,21 +234,18 @@ private Q_SLOTS:
     {
         QFETCH(int, positions);
         QFETCH(int, headDim);
-        const AttendCase c = attendCase(positions, headDim);
-        const size_t dim = size_t(headDim);
+        QFETCH(int, heads);
+        const AttendCase c = attendCase(positions, headDim, heads);
 
         bool tested = false;
         for (const cpu::Path path : fastPaths()) {
-            const auto attend = quant::vectorKernels(path)->attendF16;
-            if (!attend) {
+            const auto attendF16 = quant::vectorKernels(path)->attendF16;
+            if (!attendF16) {
                 continue;
             }
             tested = true;
-            std::vector<float> scores(static_cast<size_t>(positions));
-            std::vector<float> out(dim, -1.0f);
-            attend(c.query.data(), c.keys.data(), c.values.data(), c.rowElements * 2, uint32_t(positions), uint32_t(headDim), c.scale, scores.data(),
-                   out.data());
-            for (size_t i = 0; i < dim; ++i) {
+            const std::vector<float> out = attend(attendF16, c, positions, headDim);
+            for (size_t i = 0; i < out.size(); ++i) {
                 QVERIFY2(std::fabs(double(out[i]) - c.expected[i]) <= c.bound[i],
                          qPrintable(QStringLiteral("%1 column %2: %3 vs %4").arg(QString::fromUtf8(cpu::pathName(path).data())).arg(i).arg(double(out[i])).arg(c.expected[i])));
             }

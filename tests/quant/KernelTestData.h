@@ -7,6 +7,7 @@
 #include "quant/Blocks.h"
 #include "quant/Half.h"
 #include "quant/TypeTraits.h"
+#include "quant/kernels/Kernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -214,23 +215,26 @@ inline bool fmaWithinTolerance(float actual, float expected)
     return std::fabs(actual - expected) <= 1e-6f * std::fabs(expected) + 1e-7f;
 }
 
-// One query head's attention over F16 keys and values, and VectorKernels::attendF16's definition of it: softmax in
-// double over the F16 dot products, the weights rounded to F16. Rounding the weights to F16 can move one by an F16
-// ulp where a kernel's exp differs from std::exp in the last bits, hence `bound`, relative to sum |w v|.
+// A group of query heads' attention over one KV head's F16 keys and values, and VectorKernels::attendF16's
+// definition of it: per head, softmax in double over the F16 dot products, the weights rounded to F16. Rounding the
+// weights to F16 can move one by an F16 ulp where a kernel's exp differs from std::exp in the last bits, hence
+// `bound`, relative to sum |w v|.
 struct AttendCase {
+    uint32_t heads;
     size_t rowElements; // a head's slice of a wider cache row
-    std::vector<uint16_t> query;
+    std::vector<uint16_t> queries; // heads rows of headDim
     std::vector<uint16_t> keys;
     std::vector<uint16_t> values;
     float scale;
-    std::vector<double> expected;
+    std::vector<double> expected; // heads rows of headDim
     std::vector<double> bound;
 };
 
-// One position (weight 1), fewer and more than a vector of scores, heads of one and of several 64-column chunks.
-inline constexpr int kAttendShapes[][2] = {{1, 64}, {7, 8}, {33, 24}, {300, 128}, {1029, 72}}; // positions, head size
+// One position (weight 1), fewer and more than a vector of scores, heads of one and of several 64-column chunks,
+// one query head and groups of several: positions, head size, query heads.
+inline constexpr int kAttendShapes[][3] = {{1, 64, 1}, {7, 8, 3}, {33, 24, 2}, {300, 128, 1}, {1029, 72, 4}, {100, 64, 8}};
 
-inline AttendCase attendCase(int positions, int headDim)
+inline AttendCase attendCase(int positions, int headDim, int heads)
 {
     const size_t dim = size_t(headDim);
     const auto toHalf = [](const std::vector<float> &v) {
@@ -240,36 +244,48 @@ inline AttendCase attendCase(int positions, int headDim)
         }
         return h;
     };
-    AttendCase c{dim + 16, toHalf(gaussian(dim, 5, 2.0f)), {}, {}, 1.0f / std::sqrt(float(headDim)), {}, {}};
+    AttendCase c{uint32_t(heads), dim + 16, toHalf(gaussian(dim * size_t(heads), 5, 2.0f)), {}, {}, 1.0f / std::sqrt(float(headDim)), {}, {}};
     c.keys = toHalf(gaussian(size_t(positions) * c.rowElements, 6));
     c.values = toHalf(gaussian(size_t(positions) * c.rowElements, 7));
-
-    std::vector<double> weights(static_cast<size_t>(positions));
-    double max = -INFINITY;
-    for (size_t p = 0; p < weights.size(); ++p) {
-        double dot = 0;
-        for (size_t i = 0; i < dim; ++i) {
-            dot += double(halfToFloat(c.query[i])) * double(halfToFloat(c.keys[p * c.rowElements + i]));
+    c.expected.assign(dim * size_t(heads), 0.0);
+    c.bound.assign(dim * size_t(heads), 1e-6);
+    for (size_t h = 0; h < size_t(heads); ++h) {
+        std::vector<double> weights(static_cast<size_t>(positions));
+        double max = -INFINITY;
+        for (size_t p = 0; p < weights.size(); ++p) {
+            double dot = 0;
+            for (size_t i = 0; i < dim; ++i) {
+                dot += double(halfToFloat(c.queries[h * dim + i])) * double(halfToFloat(c.keys[p * c.rowElements + i]));
+            }
+            weights[p] = dot * c.scale;
+            max = std::max(max, weights[p]);
         }
-        weights[p] = dot * c.scale;
-        max = std::max(max, weights[p]);
-    }
-    double sum = 0;
-    for (double &w : weights) {
-        w = std::exp(w - max);
-        sum += w;
-    }
-    c.expected.assign(dim, 0.0);
-    c.bound.assign(dim, 1e-6);
-    for (size_t p = 0; p < weights.size(); ++p) {
-        const float w = halfToFloat(floatToHalf(float(weights[p] / sum)));
-        for (size_t i = 0; i < dim; ++i) {
-            const double v = halfToFloat(c.values[p * c.rowElements + i]);
-            c.expected[i] += double(w) * v;
-            c.bound[i] += 2e-3 * std::fabs(double(w) * v);
+        double sum = 0;
+        for (double &w : weights) {
+            w = std::exp(w - max);
+            sum += w;
+        }
+        for (size_t p = 0; p < weights.size(); ++p) {
+            const float w = halfToFloat(floatToHalf(float(weights[p] / sum)));
+            for (size_t i = 0; i < dim; ++i) {
+                const double v = halfToFloat(c.values[p * c.rowElements + i]);
+                c.expected[h * dim + i] += double(w) * v;
+                c.bound[h * dim + i] += 2e-3 * std::fabs(double(w) * v);
+            }
         }
     }
     return c;
+}
+
+// Runs a path's attendF16 on the case; the output starts at -1 so that an unwritten column shows.
+template<typename Attend>
+std::vector<float> attend(Attend attendF16, const AttendCase &c, int positions, int headDim)
+{
+    std::vector<float> scratch(quant::attendScratchFloats(uint32_t(positions), uint32_t(headDim)));
+    std::vector<float> out(size_t(headDim) * c.heads, -1.0f);
+    attendF16(c.queries.data(), c.heads, c.keys.data(), c.values.data(), c.rowElements * 2, uint32_t(positions), uint32_t(headDim), c.scale,
+              scratch.data(), out.data());
+    return out;
 }
 
 } // namespace hearth::kerneltest

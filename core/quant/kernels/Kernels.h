@@ -23,14 +23,22 @@ namespace hearth::quant
 struct VectorKernels {
     // y[i] += a * x[i] for n elements, x in F16.
     void (*addScaledF16)(float *y, const void *x, float a, int64_t n);
-    // One query head's attention over `positions` cached F16 key and value rows (`rowBytes` apart, headDim a
-    // multiple of 8): out = sum over p of softmax_p(scale * dot(query, key p)) * value p, with the output held in
-    // registers over all positions. The query comes in F16 and the softmax weights are rounded to F16, as llama.cpp's F16
-    // products do. `scores` has room for `positions` floats. nullptr where the path has none (the caller then
-    // uses addScaledF16 per position).
-    void (*attendF16)(const void *query, const void *keys, const void *values, size_t rowBytes, uint32_t positions, uint32_t headDim,
-                      float scale, float *scores, float *out) = nullptr;
+    // Attention of `heads` query heads that share one KV head (grouped-query attention) over `positions` cached F16
+    // key and value rows (`rowBytes` apart, headDim a multiple of 8): out + h * headDim receives the sum over p of
+    // softmax_p(scale * dot(query h, key p)) * value p, with the output held in registers over all positions. The
+    // queries come in F16, one row of headDim after the other, and the softmax weights are rounded to F16, as
+    // llama.cpp's F16 products do. `scratch` has room for attendScratchFloats(positions, headDim) floats. nullptr
+    // where the path has none (the caller then uses addScaledF16 per position).
+    void (*attendF16)(const void *queries, uint32_t heads, const void *keys, const void *values, size_t rowBytes, uint32_t positions,
+                      uint32_t headDim, float scale, float *scratch, float *out) = nullptr;
 };
+
+// Room for the group's keys and values widened to float (the x86 kernels convert each F16 value once per group,
+// not once per query head) and one head's scores.
+inline size_t attendScratchFloats(uint32_t positions, uint32_t headDim)
+{
+    return size_t(positions) * (2 * size_t(headDim) + 1);
+}
 
 // The kernels of one path: nullptr for a path this CPU or build does not support.
 const VectorKernels *vectorKernels(cpu::Path path);

@@ -148,16 +148,14 @@ void attendF16MatchesDefinition(cpu::Path path)
     if (!attend) {
         return;
     }
-    for (const auto &[positions, headDim] : kAttendShapes) {
-        const AttendCase c = attendCase(positions, headDim);
-        std::vector<float> scores(static_cast<size_t>(positions));
-        std::vector<float> out(size_t(headDim), -1.0f);
-        attend(c.query.data(), c.keys.data(), c.values.data(), c.rowElements * 2, uint32_t(positions), uint32_t(headDim), c.scale, scores.data(),
-               out.data());
+    for (const auto &[positions, headDim, heads] : kAttendShapes) {
+        const AttendCase c = attendCase(positions, headDim, heads);
+        const std::vector<float> out = kerneltest::attend(attend, c, positions, headDim);
         for (size_t i = 0; i < out.size(); ++i) {
             check(std::fabs(double(out[i]) - c.expected[i]) <= c.bound[i],
-                  std::string(cpu::pathName(path)) + " attendF16 " + std::to_string(positions) + " x " + std::to_string(headDim) + " column "
-                      + std::to_string(i) + ": " + std::to_string(out[i]) + " vs " + std::to_string(c.expected[i]));
+                  std::string(cpu::pathName(path)) + " attendF16 " + std::to_string(positions) + " x " + std::to_string(headDim) + " x "
+                      + std::to_string(heads) + " column " + std::to_string(i) + ": " + std::to_string(out[i]) + " vs "
+                      + std::to_string(c.expected[i]));
         }
     }
 }
