@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -95,6 +96,27 @@ double readBandwidth(unsigned threads)
         best = std::max(best, double(words * sizeof(uint64_t)) / s);
     }
     return best;
+}
+
+// The median time of one parallelFor with nothing to do on `threads` threads (each takes one range): what a token's
+// few hundred hand-overs between the threads cost.
+double handOverSeconds(unsigned threads)
+{
+    ThreadPool pool(threads);
+    std::atomic<size_t> sink = 0;
+    std::vector<double> rounds;
+    for (int round = 0; round < 5; ++round) {
+        constexpr int calls = 20000;
+        const auto start = Clock::now();
+        for (int i = 0; i < calls; ++i) {
+            pool.parallelFor(threads, [&](size_t begin, size_t end) {
+                sink.fetch_add(end - begin, std::memory_order_relaxed);
+            }, 1);
+        }
+        rounds.push_back(seconds(start) / calls);
+    }
+    std::sort(rounds.begin(), rounds.end());
+    return rounds[rounds.size() / 2];
 }
 
 uint64_t weightBytesPerToken(const LlamaModel &model)
@@ -232,6 +254,7 @@ int main(int argc, char **argv)
         const double fileBytes = double(QFileInfo(path).size());
         const double kvBytes = double(ctx.nCtx()) * c.layers * c.kvDim() * 2 * 2; // F16 keys and values
         const double bandwidth = readBandwidth(unsigned(threads));
+        const double handOver = handOverSeconds(unsigned(threads));
         const double tokenBytes = double(weightBytesPerToken(*model));
         const Stats pps = pp.empty() ? Stats{} : stats(pp);
         const Stats tgs = tg.empty() ? Stats{} : stats(tg);
@@ -243,10 +266,11 @@ int main(int argc, char **argv)
             std::printf("{\"model\": \"%s\", \"size\": %.0f, \"params\": %llu, \"cpu\": \"%s\", \"threads\": %d, \"reps\": %d,\n"
                         " \"pp\": {\"tokens\": %d, \"mean\": %.3f, \"sd\": %.3f, \"median\": %.3f},\n"
                         " \"tg\": {\"tokens\": %d, \"depth\": %d, \"mean\": %.3f, \"sd\": %.3f, \"median\": %.3f},\n"
-                        " \"load_s\": %.4f, \"peak_rss\": %.0f, \"kv_bytes\": %.0f, \"read_bandwidth\": %.0f, \"tg_bandwidth\": %.0f}\n",
+                        " \"load_s\": %.4f, \"peak_rss\": %.0f, \"kv_bytes\": %.0f, \"read_bandwidth\": %.0f, \"tg_bandwidth\": %.0f,"
+                        " \"hand_over_s\": %.9f}\n",
                         name.c_str(), fileBytes, static_cast<unsigned long long>(c.layers), cpuPath.c_str(), threads, reps, prompt, pps.mean,
                         pps.sd, pps.median, generate, depth, tgs.mean, tgs.sd, tgs.median, loadSeconds, peakRss, kvBytes, bandwidth,
-                        tokenBytes * tgs.median);
+                        tokenBytes * tgs.median, handOver);
             return 0;
         }
         std::printf("| model | size | backend | threads | test | t/s (mean ± sd) | median |\n");
@@ -263,6 +287,7 @@ int main(int argc, char **argv)
                     loadSeconds, humanBytes(peakRss).c_str(), humanBytes(fileBytes).c_str(), humanBytes(kvBytes).c_str(),
                     humanBytes(peakRss - fileBytes - kvBytes).c_str(), bandwidth / 1e9, humanBytes(tokenBytes).c_str(),
                     tokenBytes * tgs.median / 1e9, 100.0 * tokenBytes * tgs.median / bandwidth);
+        std::printf("thread hand-over (parallelFor with no work, %d threads): %.2f us\n", threads, handOver * 1e6);
     } catch (const std::exception &e) {
         std::fprintf(stderr, "hearth-bench: %s\n", e.what());
         return 1;
