@@ -101,7 +101,7 @@ private Q_SLOTS:
         QTest::addColumn<cpu::Path>("path");
         QTest::addColumn<GgmlType>("type");
         for (const cpu::Path path : fastPaths()) {
-            for (const GgmlType type : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+            for (const GgmlType type : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q8_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
                 if (typeTraits(type, path)->gemm) {
                     QTest::addRow("%s %s", cpu::pathName(path).data(), ggmlTypeName(type).data()) << path << type;
                 }

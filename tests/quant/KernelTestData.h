@@ -153,7 +153,7 @@ inline DotCase dotCase(GgmlType type, int64_t n, uint32_t seed)
 // reference's vecDot: a gemm may apply the scales in another order than the same path's vecDot (the AVX-512
 // prefill converts and scales each block's integer sum on its own).
 struct GemmCase {
-    static constexpr int64_t n = 3 * QK_K; // Q8_0: 24 blocks, one and a half of the AVX-512 prefill's groups of 16
+    static constexpr int64_t n = 3 * QK_K; // 24 runs of 32: one and a half of the AVX-512 prefill's groups of 16
     static constexpr size_t rows = 11;
     static constexpr size_t tokens = 7;
     static constexpr size_t outStride = rows + 3;
