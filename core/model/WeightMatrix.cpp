@@ -127,7 +127,7 @@ void WeightMatrix::multiplyAll(std::span<const Product> products, const float *x
     // The rows of all products as one range; a thread's share may span several matrices. Ranges are a
     // multiple of every gemm tile's height and small enough to balance threads that the OS runs at different
     // speeds (each thread still reads its share front to back: see ThreadPool::parallelFor).
-    constexpr size_t rowGrain = 32;
+    constexpr size_t rowGrain = 48;
     pool.parallelFor(totalRows, [&](size_t begin, size_t end) {
         size_t first = 0;
         for (size_t i = 0; i < products.size() && begin < end; ++i) {
