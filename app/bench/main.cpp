@@ -115,8 +115,7 @@ double handOverSeconds(unsigned threads)
         }
         rounds.push_back(seconds(start) / calls);
     }
-    std::sort(rounds.begin(), rounds.end());
-    return rounds[rounds.size() / 2];
+    return stats(rounds).median;
 }
 
 uint64_t weightBytesPerToken(const LlamaModel &model)

@@ -68,7 +68,7 @@ void WeightMatrix::multiplyAll(std::span<const Product> products, const float *x
     // prefill, also each gemm layout (packGemmInput) once, shared by the products of that weight type.
     struct Input {
         const TypeTraits *traits = nullptr; // of the vecDotType, or of the weight type for a packed input
-        const TypeTraits *packedFrom = nullptr; // for a packed input: its vecDotType, whose rows it is made from
+        const Input *source = nullptr; // for a packed input: the quantized rows it is made from
         size_t offset = 0;
         size_t stride = 0;
     };
@@ -80,15 +80,15 @@ void WeightMatrix::multiplyAll(std::span<const Product> products, const float *x
     size_t inputCount = 0;
     size_t productInput[maxProducts];
     size_t bytes = 0;
-    const auto input = [&](const TypeTraits *traits, const TypeTraits *packedFrom, size_t stride) {
+    const auto input = [&](const TypeTraits *traits, const Input *source, size_t stride) {
         for (size_t i = 0; i < inputCount; ++i) {
-            if (inputs[i].traits == traits && inputs[i].packedFrom == packedFrom) {
+            if (inputs[i].traits == traits && inputs[i].source == source) {
                 return i;
             }
         }
         constexpr size_t alignment = 64; // the gemm kernels' vector loads
         bytes = (bytes + alignment - 1) / alignment * alignment;
-        inputs[inputCount] = {traits, packedFrom, bytes, stride};
+        inputs[inputCount] = {traits, source, bytes, stride};
         bytes += nTokens * stride;
         return inputCount++;
     };
@@ -97,7 +97,7 @@ void WeightMatrix::multiplyAll(std::span<const Product> products, const float *x
         const WeightMatrix &m = *products[i].matrix;
         productInput[i] = input(m.m_dotTraits, nullptr, m.m_dotRowBytes);
         if (nTokens > 1 && m.m_traits->gemm && m.m_traits->packGemmInput) {
-            productInput[i] = input(m.m_traits, m.m_dotTraits, m.m_traits->gemmInputBytes(int64_t(m.m_cols)));
+            productInput[i] = input(m.m_traits, &inputs[productInput[i]], m.m_traits->gemmInputBytes(int64_t(m.m_cols)));
         }
         totalRows += m.m_rows;
     }
@@ -109,17 +109,14 @@ void WeightMatrix::multiplyAll(std::span<const Product> products, const float *x
             // Quantized rows first: the packed inputs are made from them.
             for (size_t i = 0; i < inputCount; ++i) {
                 const Input &in = inputs[i];
-                if (!in.packedFrom) {
+                if (!in.source) {
                     in.traits->quantizeRow(x + t * size_t(cols), base + in.offset + t * in.stride, cols);
                 }
             }
             for (size_t i = 0; i < inputCount; ++i) {
                 const Input &in = inputs[i];
-                if (in.packedFrom) {
-                    const Input &from = *std::find_if(inputs, inputs + inputCount, [&](const Input &other) {
-                        return other.traits == in.packedFrom;
-                    });
-                    in.traits->packGemmInput(base + from.offset + t * from.stride, base + in.offset + t * in.stride, cols);
+                if (in.source) {
+                    in.traits->packGemmInput(base + in.source->offset + t * in.source->stride, base + in.offset + t * in.stride, cols);
                 }
             }
         }
