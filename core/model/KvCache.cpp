@@ -41,8 +41,8 @@ KvCache::KvCache(uint32_t layers, uint32_t size, uint32_t rowLength, GgmlType ty
 
 void KvCache::store(uint32_t layer, uint32_t pos, const float *key, const float *value)
 {
-    m_traits->fromFloat(key, m_keys.data() + offset(layer, pos), m_rowLength);
-    m_traits->fromFloat(value, m_values.data() + offset(layer, pos), m_rowLength);
+    m_traits->quantizeRow(key, m_keys.data() + offset(layer, pos), m_rowLength);
+    m_traits->quantizeRow(value, m_values.data() + offset(layer, pos), m_rowLength);
 }
 
 void KvCache::load(uint32_t layer, uint32_t begin, uint32_t end, float *keys, float *values) const

@@ -59,6 +59,7 @@ LlamaContext::LlamaContext(const LlamaModel &model, ContextParams params)
     m_proj.resize(rows * c.embedding);
     m_gate.resize(rows * c.feedForward);
     m_up.resize(rows * c.feedForward);
+    m_ropeAngles.resize(rows * m_rope.anglesSize());
     if (m_cache.type() == GgmlType::Q8_0) { // decoded for attention; F16 and F32 are read in place
         m_cachedKeys.resize(size_t(m_cache.size()) * c.kvDim());
         m_cachedValues.resize(size_t(m_cache.size()) * c.kvDim());
@@ -145,9 +146,30 @@ void LlamaContext::evalBatch(const int32_t *tokens, uint32_t n, float *allLogits
     const size_t kvDim = c.kvDim();
     const size_t ff = c.feedForward;
 
-    for (uint32_t t = 0; t < n; ++t) {
+    // The element-wise steps run token by token across the pool (for one token, inline).
+    const auto eachToken = [&](const auto &step) {
+        m_pool.parallelFor(n, [&](size_t begin, size_t end) {
+            for (size_t t = begin; t < end; ++t) {
+                step(t);
+            }
+        });
+    };
+    const size_t angles = m_rope.anglesSize();
+    eachToken([&](size_t t) {
         m_model.tokenEmbedding().row(uint64_t(tokens[t]), m_x.data() + t * dim);
-    }
+        m_rope.angles(m_position + int64_t(t), m_ropeAngles.data() + t * angles);
+    });
+    const auto addProjection = [&](size_t t) {
+        float *x = m_x.data() + t * dim;
+        const float *proj = m_proj.data() + t * dim;
+        for (size_t i = 0; i < dim; ++i) {
+            x[i] += proj[i];
+        }
+    };
+    const auto normalize = [&](size_t t, const std::vector<float> &weight) {
+        ops::rmsNorm(m_x.data() + t * dim, weight.data(), m_norm.data() + t * dim, dim, c.rmsEps);
+    };
+    const quant::VectorKernels &vector = quant::vectorKernels();
 
     for (uint32_t l = 0; l < c.layers; ++l) {
         const LlamaModel::Layer &layer = m_model.layers()[l];
@@ -157,48 +179,43 @@ void LlamaContext::evalBatch(const int32_t *tokens, uint32_t n, float *allLogits
             }
         };
 
-        for (uint32_t t = 0; t < n; ++t) {
-            ops::rmsNorm(m_x.data() + t * dim, layer.attnNorm.data(), m_norm.data() + t * dim, dim, c.rmsEps);
-        }
+        eachToken([&](size_t t) {
+            normalize(t, layer.attnNorm);
+        });
         const WeightMatrix::Product qkv[] = {{&layer.q, m_q.data()}, {&layer.k, m_k.data()}, {&layer.v, m_v.data()}};
         observe("attn_q", m_norm, dim);
         observe("attn_k", m_norm, dim);
         observe("attn_v", m_norm, dim);
         WeightMatrix::multiplyAll(qkv, m_norm.data(), n, m_quantized, m_pool);
-        for (uint32_t t = 0; t < n; ++t) {
-            m_rope.apply(m_q.data() + t * qDim, c.heads, m_position + t);
-            m_rope.apply(m_k.data() + t * kvDim, c.kvHeads, m_position + t);
-            m_cache.store(l, m_position + t, m_k.data() + t * kvDim, m_v.data() + t * kvDim);
-        }
+        eachToken([&](size_t t) {
+            m_rope.rotate(m_q.data() + t * qDim, c.heads, m_ropeAngles.data() + t * angles);
+            m_rope.rotate(m_k.data() + t * kvDim, c.kvHeads, m_ropeAngles.data() + t * angles);
+            m_cache.store(l, m_position + uint32_t(t), m_k.data() + t * kvDim, m_v.data() + t * kvDim);
+        });
         attention(l, n);
         observe("attn_output", m_attn, qDim);
         layer.output.multiply(m_attn.data(), n, m_proj.data(), m_quantized, m_pool);
-        for (size_t i = 0; i < n * dim; ++i) {
-            m_x[i] += m_proj[i];
-        }
-
-        for (uint32_t t = 0; t < n; ++t) {
-            ops::rmsNorm(m_x.data() + t * dim, layer.ffnNorm.data(), m_norm.data() + t * dim, dim, c.rmsEps);
-        }
+        eachToken([&](size_t t) {
+            addProjection(t);
+            normalize(t, layer.ffnNorm);
+        });
         const WeightMatrix::Product gateUp[] = {{&layer.gate, m_gate.data()}, {&layer.up, m_up.data()}};
         observe("ffn_gate", m_norm, dim);
         observe("ffn_up", m_norm, dim);
         WeightMatrix::multiplyAll(gateUp, m_norm.data(), n, m_quantized, m_pool);
-        for (uint32_t t = 0; t < n; ++t) {
-            ops::swiglu(m_gate.data() + t * ff, m_up.data() + t * ff, ff);
-        }
+        eachToken([&](size_t t) {
+            vector.swiglu(m_gate.data() + t * ff, m_up.data() + t * ff, int64_t(ff));
+        });
         observe("ffn_down", m_gate, ff);
         layer.down.multiply(m_gate.data(), n, m_proj.data(), m_quantized, m_pool);
-        for (size_t i = 0; i < n * dim; ++i) {
-            m_x[i] += m_proj[i];
-        }
+        eachToken(addProjection);
     }
     m_position += n;
 
     if (allLogits) {
-        for (uint32_t t = 0; t < n; ++t) {
-            ops::rmsNorm(m_x.data() + t * dim, m_model.outputNorm().data(), m_norm.data() + t * dim, dim, c.rmsEps);
-        }
+        eachToken([&](size_t t) {
+            normalize(t, m_model.outputNorm());
+        });
         m_model.output().multiply(m_norm.data(), n, allLogits, m_quantized, m_pool);
         return;
     }

@@ -106,6 +106,7 @@ private:
     std::vector<float> m_proj;
     std::vector<float> m_gate;
     std::vector<float> m_up;
+    std::vector<float> m_ropeAngles; // Rope::angles() of each token of the batch
     std::vector<float> m_cachedKeys; // the decoded cache of one layer, nCtx rows
     std::vector<float> m_cachedValues;
     std::vector<uint8_t> m_quantized;

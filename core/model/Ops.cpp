@@ -21,14 +21,6 @@ void rmsNorm(const float *x, const float *weight, float *out, size_t n, float ep
     }
 }
 
-void swiglu(float *gate, const float *up, size_t n)
-{
-    for (size_t i = 0; i < n; ++i) {
-        const float g = gate[i];
-        gate[i] = g / (1.0f + std::exp(-g)) * up[i];
-    }
-}
-
 void softmax(float *x, size_t n)
 {
     float max = -std::numeric_limits<float>::infinity();

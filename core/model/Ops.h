@@ -9,9 +9,6 @@ namespace hearth::ops
 // out = x / sqrt(mean(x^2) + eps) * weight, over n elements (out may be x).
 void rmsNorm(const float *x, const float *weight, float *out, size_t n, float eps);
 
-// gate[i] = silu(gate[i]) * up[i]: the SwiGLU activation.
-void swiglu(float *gate, const float *up, size_t n);
-
 // x = softmax(x) in place; -infinity entries get probability 0, at least one entry must be finite.
 void softmax(float *x, size_t n);
 

@@ -20,18 +20,21 @@ Rope::Rope(uint32_t headDim, uint32_t ropeDim, float base, float freqScale, std:
     }
 }
 
-void Rope::apply(float *x, uint32_t heads, int64_t pos) const
+void Rope::angles(int64_t pos, float *out) const
 {
     const size_t pairs = m_frequencies.size();
-    // The angles depend only on the position: compute them once for every head.
-    std::vector<float> angles(2 * pairs);
-    float *c = angles.data();
-    float *s = angles.data() + pairs;
     for (size_t i = 0; i < pairs; ++i) {
         const double theta = double(pos) * m_frequencies[i];
-        c[i] = float(std::cos(theta));
-        s[i] = float(std::sin(theta));
+        out[i] = float(std::cos(theta));
+        out[pairs + i] = float(std::sin(theta));
     }
+}
+
+void Rope::rotate(float *x, uint32_t heads, const float *angles) const
+{
+    const size_t pairs = m_frequencies.size();
+    const float *c = angles;
+    const float *s = angles + pairs;
     for (uint32_t h = 0; h < heads; ++h) {
         float *head = x + size_t(h) * m_headDim;
         for (size_t i = 0; i < pairs; ++i) {
@@ -41,6 +44,13 @@ void Rope::apply(float *x, uint32_t heads, int64_t pos) const
             head[2 * i + 1] = x0 * s[i] + x1 * c[i];
         }
     }
+}
+
+void Rope::apply(float *x, uint32_t heads, int64_t pos) const
+{
+    std::vector<float> cosSin(anglesSize());
+    angles(pos, cosSin.data());
+    rotate(x, heads, cosSin.data());
 }
 
 } // namespace hearth

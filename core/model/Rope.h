@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -18,7 +19,18 @@ public:
     // freqFactors: empty, or ropeDim/2 divisors of the frequencies (Llama 3.1's rope_freqs.weight).
     Rope(uint32_t headDim, uint32_t ropeDim, float base, float freqScale, std::span<const float> freqFactors = {});
 
-    // Rotates `heads` consecutive heads of headDim floats, all at position `pos`.
+    // Floats of angles() for one position.
+    size_t anglesSize() const
+    {
+        return 2 * m_frequencies.size();
+    }
+    // The cosines, then the sines, of position `pos`'s angles: they depend on the position only, so a batch
+    // computes them once for all layers and heads.
+    void angles(int64_t pos, float *out) const;
+
+    // Rotates `heads` consecutive heads of headDim floats by the angles() of their position.
+    void rotate(float *x, uint32_t heads, const float *angles) const;
+    // Rotates them to position `pos`.
     void apply(float *x, uint32_t heads, int64_t pos) const;
 
 private:

@@ -9,6 +9,7 @@
 #include "util/Error.h"
 
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <optional>
 #include <vector>
@@ -54,9 +55,17 @@ void addScaledF16(float *y, const void *x, float a, int64_t n)
     }
 }
 
+void swiglu(float *gate, const float *up, int64_t n)
+{
+    for (int64_t i = 0; i < n; ++i) {
+        const float g = gate[i];
+        gate[i] = g / (1.0f + std::exp(-g)) * up[i];
+    }
+}
+
 struct PathKernels {
     Table table = kTraits;
-    VectorKernels vector{addScaledF16};
+    VectorKernels vector{addScaledF16, swiglu};
 };
 
 PathKernels build(cpu::Path path)

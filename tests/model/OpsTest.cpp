@@ -31,18 +31,6 @@ private Q_SLOTS:
         QCOMPARE(y, out);
     }
 
-    void swiglu()
-    {
-        std::vector<float> gate{-3.0f, 0.0f, 1.5f, 20.0f};
-        const std::vector<float> up{2.0f, 5.0f, -1.0f, 0.5f};
-        const std::vector<float> g = gate;
-        ops::swiglu(gate.data(), up.data(), 4);
-        for (size_t i = 0; i < 4; ++i) {
-            const double expected = g[i] / (1.0 + std::exp(-double(g[i]))) * up[i];
-            QVERIFY(std::abs(gate[i] - expected) < 1e-5);
-        }
-    }
-
     void softmax()
     {
         std::vector<float> x{1.0f, 2.0f, 3.0f, -std::numeric_limits<float>::infinity(), 1000.0f};

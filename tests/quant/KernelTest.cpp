@@ -219,6 +219,27 @@ private Q_SLOTS:
         }
     }
 
+    // Every path's SwiGLU (the scalar one too) against the definition in double.
+    void swigluMatchesDefinition()
+    {
+        const SwigluCase c = swigluCase();
+        for (const cpu::Path path : cpu::supportedPaths()) {
+            const auto swiglu = quant::vectorKernels(path)->swiglu;
+            QVERIFY(path == cpu::Path::Scalar || swiglu != quant::vectorKernels(cpu::Path::Scalar)->swiglu);
+            std::vector<float> gate = c.gate;
+            swiglu(gate.data(), c.up.data(), int64_t(gate.size()));
+            for (size_t i = 0; i < gate.size(); ++i) {
+                QVERIFY2(swigluWithinTolerance(gate[i], c.expected[i]),
+                         qPrintable(QStringLiteral("%1 element %2 (gate %3): %4 vs %5")
+                                        .arg(QString::fromUtf8(cpu::pathName(path).data()))
+                                        .arg(i)
+                                        .arg(double(c.gate[i]))
+                                        .arg(double(gate[i]))
+                                        .arg(c.expected[i])));
+            }
+        }
+    }
+
     void attendF16MatchesDefinition_data()
     {
         QTest::addColumn<int>("positions");

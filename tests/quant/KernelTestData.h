@@ -215,6 +215,33 @@ inline bool fmaWithinTolerance(float actual, float expected)
     return std::fabs(actual - expected) <= 1e-6f * std::fabs(expected) + 1e-7f;
 }
 
+// VectorKernels::swiglu's inputs and its definition in double: gates spread over where silu bends (sd 6), exact
+// zeros and gates far enough out that exp(-g) under- or overflows a float, over a length with a vector tail.
+struct SwigluCase {
+    std::vector<float> gate;
+    std::vector<float> up;
+    std::vector<double> expected;
+};
+
+inline SwigluCase swigluCase()
+{
+    SwigluCase c{gaussian(1003, 11, 6.0f), gaussian(1003, 12), {}};
+    const float edges[] = {0.0f, -0.0f, 1e-20f, -1e-20f, 30.0f, -30.0f, 88.5f, -88.5f, 100.0f, -100.0f};
+    std::copy(std::begin(edges), std::end(edges), c.gate.begin() + 100);
+    for (size_t i = 0; i < c.gate.size(); ++i) {
+        const double g = c.gate[i];
+        c.expected.push_back(g / (1.0 + std::exp(-g)) * double(c.up[i]));
+    }
+    return c;
+}
+
+// A few roundings of float (the kernels' exp is within 2 ulp); below 1e-30 the result is as good as 0 (a kernel
+// may stop exp at the smallest normal float, the scalar formula's exp overflows to infinity).
+inline bool swigluWithinTolerance(float actual, double expected)
+{
+    return std::fabs(double(actual) - expected) <= 1e-6 * std::fabs(expected) + 1e-30;
+}
+
 // A group of query heads' attention over one KV head's F16 keys and values, and VectorKernels::attendF16's
 // definition of it: per head, softmax in double over the F16 dot products, the weights rounded to F16. Rounding the
 // weights to F16 can move one by an F16 ulp where a kernel's exp differs from std::exp in the last bits, hence

@@ -121,7 +121,9 @@ private Q_SLOTS:
         QFETCH(unsigned, threads);
         ThreadPool pool(threads);
         constexpr size_t n = 4096;
-        for (int round = 0; round < 20; ++round) {
+        constexpr int rounds = 20;
+        int callerStartedAtZero = 0;
+        for (int round = 0; round < rounds; ++round) {
             std::mutex mutex;
             std::vector<std::pair<std::thread::id, size_t>> starts; // in the order ranges were taken
             std::vector<size_t> ends(n + 1, 0);
@@ -152,10 +154,13 @@ private Q_SLOTS:
                 return start.first == std::this_thread::get_id();
             });
             QVERIFY(callerFirst != starts.end());
-            QCOMPARE(callerFirst->second, size_t(0)); // the caller's share is the front of the range
+            callerStartedAtZero += callerFirst->second == 0;
 
             QVERIFY2(jumps <= threads * (2 * 12 + 2), qPrintable(QStringLiteral("%1 jumps between ranges").arg(jumps)));
         }
+        // The caller's share is the front of the range, so it starts at range 0, except in a round where the OS kept
+        // it off the CPU long enough for the others to take all its share (as they should: on a loaded machine).
+        QVERIFY2(callerStartedAtZero > rounds / 2, qPrintable(QStringLiteral("the caller started at 0 in %1 of %2 rounds").arg(callerStartedAtZero).arg(rounds)));
     }
 
     void defaultIsHardwareThreads()

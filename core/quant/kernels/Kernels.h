@@ -23,6 +23,8 @@ namespace hearth::quant
 struct VectorKernels {
     // y[i] += a * x[i] for n elements, x in F16.
     void (*addScaledF16)(float *y, const void *x, float a, int64_t n);
+    // gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i]: the SwiGLU activation.
+    void (*swiglu)(float *gate, const float *up, int64_t n);
     // Attention of `heads` query heads that share one KV head (grouped-query attention) over `positions` cached F16
     // key and value rows (`rowBytes` apart, headDim a multiple of 8): out + h * headDim receives the sum over p of
     // softmax_p(scale * dot(query h, key p)) * value p, with the output held in registers over all positions. The

@@ -141,6 +141,19 @@ void addScaledF16MatchesReference(cpu::Path path)
     }
 }
 
+void swigluMatchesDefinition(cpu::Path path)
+{
+    const auto swiglu = quant::vectorKernels(path)->swiglu;
+    check(swiglu != quant::vectorKernels(cpu::Path::Scalar)->swiglu, std::string(cpu::pathName(path)) + ": swiglu of its own");
+    const SwigluCase c = swigluCase();
+    std::vector<float> gate = c.gate;
+    swiglu(gate.data(), c.up.data(), int64_t(gate.size()));
+    for (size_t i = 0; i < gate.size(); ++i) {
+        check(swigluWithinTolerance(gate[i], c.expected[i]), std::string(cpu::pathName(path)) + " swiglu element " + std::to_string(i) + ": "
+                                                                    + std::to_string(gate[i]) + " vs " + std::to_string(c.expected[i]));
+    }
+}
+
 void attendF16MatchesDefinition(cpu::Path path)
 {
     const auto attend = quant::vectorKernels(path)->attendF16;
@@ -195,6 +208,7 @@ int main(int argc, char **argv)
         quantizeRowMatchesFromFloat(path);
         toFloatF16MatchesReference(path);
         addScaledF16MatchesReference(path);
+        swigluMatchesDefinition(path);
         attendF16MatchesDefinition(path);
     }
     std::printf("%s: %d checks, %d failed\n", g_failures == 0 ? "PASS" : "FAIL", g_checks, g_failures);
