@@ -154,7 +154,11 @@ int main(int argc, char **argv)
     const QCommandLineOption typeOption(u"type"_s, u"The weight type of --synthetic: Q8_0, Q4_K_M, F16, Q8_K, ..."_s, u"TYPE"_s, u"Q8_0"_s);
     const QCommandLineOption promptOption(u"p"_s, u"Prompt tokens of the pp test (0: none)."_s, u"N"_s, u"128"_s);
     const QCommandLineOption genOption(u"n"_s, u"Generated tokens of the tg test (0: none)."_s, u"N"_s, u"32"_s);
-    const QCommandLineOption depthOption(u"d"_s, u"Context already filled before the tg test (tokens)."_s, u"N"_s, u"0"_s);
+    const QCommandLineOption depthOption(u"d"_s,
+                                         u"Context already filled before the tg test (tokens); a comma-separated list gives one tg test per depth, "
+                                         "run in turn within each repetition so that all see the same machine state, and each one's speed "
+                                         "relative to the first."_s,
+                                         u"N[,N...]"_s, u"0"_s);
     const QCommandLineOption threadsOption(u"t"_s, u"Threads."_s, u"N"_s, u"2"_s);
     const QCommandLineOption repsOption(u"r"_s, u"Repetitions of each test."_s, u"N"_s, u"5"_s);
     const QCommandLineOption jsonOption(u"json"_s, u"Print the results as JSON."_s);
@@ -172,7 +176,16 @@ int main(int argc, char **argv)
     };
     const int prompt = number(promptOption, 0, 8192);
     const int generate = number(genOption, 0, 8192);
-    const int depth = number(depthOption, 0, 65536);
+    std::vector<int> depths;
+    for (const QString &item : parser.value(depthOption).split(u',')) {
+        bool ok = false;
+        const int d = item.trimmed().toInt(&ok);
+        if (!ok || d < 0 || d > 65536) {
+            std::fprintf(stderr, "hearth-bench: -d must be a comma-separated list of depths from 0 to 65536\n");
+            return 1;
+        }
+        depths.push_back(d);
+    }
     const int threads = number(threadsOption, 1, 1024);
     const int reps = number(repsOption, 1, 1000);
     const bool json = parser.isSet(jsonOption);
@@ -209,7 +222,7 @@ int main(int argc, char **argv)
         const LlamaConfig &c = model->config();
 
         ContextParams params;
-        params.nCtx = std::max({prompt, depth + generate, 1});
+        params.nCtx = std::max({prompt, *std::max_element(depths.begin(), depths.end()) + generate, 1});
         params.nThreads = threads;
         LlamaContext ctx(*model, params);
 
@@ -226,7 +239,7 @@ int main(int argc, char **argv)
         ctx.eval(tokens(1));
 
         std::vector<double> pp;
-        std::vector<double> tg;
+        std::vector<std::vector<double>> tg(depths.size()); // per depth
         for (int r = 0; r < reps && prompt > 0; ++r) {
             ctx.truncate(0);
             const auto input = tokens(prompt);
@@ -235,16 +248,18 @@ int main(int argc, char **argv)
             pp.push_back(prompt / seconds(start));
         }
         for (int r = 0; r < reps && generate > 0; ++r) {
-            ctx.truncate(0);
-            if (depth > 0) {
-                ctx.eval(tokens(depth));
+            for (size_t d = 0; d < depths.size(); ++d) {
+                ctx.truncate(0);
+                if (depths[d] > 0) {
+                    ctx.eval(tokens(depths[d]));
+                }
+                const auto input = tokens(generate);
+                const auto start = Clock::now();
+                for (const int32_t t : input) {
+                    ctx.eval({&t, 1});
+                }
+                tg[d].push_back(generate / seconds(start));
             }
-            const auto input = tokens(generate);
-            const auto start = Clock::now();
-            for (const int32_t t : input) {
-                ctx.eval({&t, 1});
-            }
-            tg.push_back(generate / seconds(start));
         }
 
         rusage usage{};
@@ -256,20 +271,32 @@ int main(int argc, char **argv)
         const double handOver = handOverSeconds(unsigned(threads));
         const double tokenBytes = double(weightBytesPerToken(*model));
         const Stats pps = pp.empty() ? Stats{} : stats(pp);
-        const Stats tgs = tg.empty() ? Stats{} : stats(tg);
+        std::vector<Stats> tgs;
+        for (const std::vector<double> &runs : tg) {
+            tgs.push_back(runs.empty() ? Stats{} : stats(runs));
+        }
+        const double tgMedian = tgs.front().median; // of the first depth: the bandwidth share below
         const std::string name = QFileInfo(path).completeBaseName().toStdString();
         const std::string cpuPath(cpu::pathName(cpu::activePath()));
-        const std::string tgName = "tg" + std::to_string(generate) + (depth > 0 ? " @ d" + std::to_string(depth) : "");
+        const auto tgName = [&](size_t d) {
+            return "tg" + std::to_string(generate) + (depths[d] > 0 ? " @ d" + std::to_string(depths[d]) : "");
+        };
 
         if (json) {
+            std::string tgJson;
+            for (size_t d = 0; d < depths.size(); ++d) {
+                char item[200];
+                std::snprintf(item, sizeof(item), "%s{\"tokens\": %d, \"depth\": %d, \"mean\": %.3f, \"sd\": %.3f, \"median\": %.3f}",
+                              d ? ", " : "", generate, depths[d], tgs[d].mean, tgs[d].sd, tgs[d].median);
+                tgJson += item;
+            }
             std::printf("{\"model\": \"%s\", \"size\": %.0f, \"params\": %llu, \"cpu\": \"%s\", \"threads\": %d, \"reps\": %d,\n"
                         " \"pp\": {\"tokens\": %d, \"mean\": %.3f, \"sd\": %.3f, \"median\": %.3f},\n"
-                        " \"tg\": {\"tokens\": %d, \"depth\": %d, \"mean\": %.3f, \"sd\": %.3f, \"median\": %.3f},\n"
+                        " \"tg\": [%s],\n"
                         " \"load_s\": %.4f, \"peak_rss\": %.0f, \"kv_bytes\": %.0f, \"read_bandwidth\": %.0f, \"tg_bandwidth\": %.0f,"
                         " \"hand_over_s\": %.9f}\n",
                         name.c_str(), fileBytes, static_cast<unsigned long long>(c.layers), cpuPath.c_str(), threads, reps, prompt, pps.mean,
-                        pps.sd, pps.median, generate, depth, tgs.mean, tgs.sd, tgs.median, loadSeconds, peakRss, kvBytes, bandwidth,
-                        tokenBytes * tgs.median, handOver);
+                        pps.sd, pps.median, tgJson.c_str(), loadSeconds, peakRss, kvBytes, bandwidth, tokenBytes * tgMedian, handOver);
             return 0;
         }
         std::printf("| model | size | backend | threads | test | t/s (mean ± sd) | median |\n");
@@ -278,14 +305,17 @@ int main(int argc, char **argv)
             std::printf("| %s | %s | CPU %s | %d | pp%d | %.2f ± %.2f | %.2f |\n", name.c_str(), humanBytes(fileBytes).c_str(), cpuPath.c_str(),
                         threads, prompt, pps.mean, pps.sd, pps.median);
         }
-        if (!tg.empty()) {
+        for (size_t d = 0; d < depths.size() && generate > 0; ++d) {
             std::printf("| %s | %s | CPU %s | %d | %s | %.2f ± %.2f | %.2f |\n", name.c_str(), humanBytes(fileBytes).c_str(), cpuPath.c_str(),
-                        threads, tgName.c_str(), tgs.mean, tgs.sd, tgs.median);
+                        threads, tgName(d).c_str(), tgs[d].mean, tgs[d].sd, tgs[d].median);
+        }
+        for (size_t d = 1; d < depths.size() && generate > 0; ++d) {
+            std::printf("%s: %.0f%% of %s (medians)\n", tgName(d).c_str(), 100.0 * tgs[d].median / tgMedian, tgName(0).c_str());
         }
         std::printf("\nload %.3f s | peak RSS %s (file %s + KV cache %s + %s) | read bandwidth %.1f GB/s | tg reads %s/token: %.1f GB/s = %.0f%% of it\n",
                     loadSeconds, humanBytes(peakRss).c_str(), humanBytes(fileBytes).c_str(), humanBytes(kvBytes).c_str(),
                     humanBytes(peakRss - fileBytes - kvBytes).c_str(), bandwidth / 1e9, humanBytes(tokenBytes).c_str(),
-                    tokenBytes * tgs.median / 1e9, 100.0 * tokenBytes * tgs.median / bandwidth);
+                    tokenBytes * tgMedian / 1e9, 100.0 * tokenBytes * tgMedian / bandwidth);
         std::printf("thread hand-over (parallelFor with no work, %d threads): %.2f us\n", threads, handOver * 1e6);
     } catch (const std::exception &e) {
         std::fprintf(stderr, "hearth-bench: %s\n", e.what());
