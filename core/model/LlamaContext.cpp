@@ -275,7 +275,7 @@ void LlamaContext::attention(uint32_t layer, uint32_t n)
             const uint32_t visible = m_position + uint32_t(t) + 1;
             float *out = m_attn.data() + t * qDim + firstHead * headDim;
             if (halfInputs && vector.attendF16 && headDim % 8 == 0) {
-                scratch.resize(std::max(scratch.size(), quant::attendScratchFloats(visible, headDim)));
+                scratch.resize(std::max(scratch.size(), quant::attendScratchFloats(visible, headDim, group)));
                 vector.attendF16(q.data(), group, keys + kvOffset, values + kvOffset, rowBytes, visible, headDim, scale, scratch.data(), out);
                 continue;
             }

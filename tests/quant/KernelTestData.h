@@ -304,14 +304,21 @@ inline AttendCase attendCase(int positions, int headDim, int heads)
     return c;
 }
 
-// Runs a path's attendF16 on the case; the output starts at -1 so that an unwritten column shows.
+// Runs a path's attendF16 on the case; the output starts at -1 so that an unwritten column shows. Throws when the
+// kernel wrote past the scratch room that attendScratchFloats promises it (a guard of sentinels follows it).
 template<typename Attend>
 std::vector<float> attend(Attend attendF16, const AttendCase &c, int positions, int headDim)
 {
-    std::vector<float> scratch(quant::attendScratchFloats(uint32_t(positions), uint32_t(headDim)));
+    constexpr size_t guard = 64;
+    constexpr float sentinel = 12345.0f;
+    const size_t room = quant::attendScratchFloats(uint32_t(positions), uint32_t(headDim), c.heads);
+    std::vector<float> scratch(room + guard, sentinel);
     std::vector<float> out(size_t(headDim) * c.heads, -1.0f);
     attendF16(c.queries.data(), c.heads, c.keys.data(), c.values.data(), c.rowElements * 2, uint32_t(positions), uint32_t(headDim), c.scale,
               scratch.data(), out.data());
+    if (std::any_of(scratch.begin() + ptrdiff_t(room), scratch.end(), [](float v) { return v != sentinel; })) {
+        throw std::runtime_error("attendF16 wrote past its scratch room");
+    }
     return out;
 }
 

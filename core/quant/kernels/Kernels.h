@@ -7,6 +7,7 @@
 
 #include "cpu/CpuFeatures.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -29,17 +30,23 @@ struct VectorKernels {
     // key and value rows (`rowBytes` apart, headDim a multiple of 8): out + h * headDim receives the sum over p of
     // softmax_p(scale * dot(query h, key p)) * value p, with the output held in registers over all positions. The
     // queries come in F16, one row of headDim after the other, and the softmax weights are rounded to F16, as
-    // llama.cpp's F16 products do. `scratch` has room for attendScratchFloats(positions, headDim) floats. nullptr
+    // llama.cpp's F16 products do. `scratch` has room for attendScratchFloats(positions, headDim, heads) floats. nullptr
     // where the path has none (the caller then uses addScaledF16 per position).
     void (*attendF16)(const void *queries, uint32_t heads, const void *keys, const void *values, size_t rowBytes, uint32_t positions,
                       uint32_t headDim, float scale, float *scratch, float *out) = nullptr;
 };
 
-// Room for the group's keys and values widened to float (the x86 kernels convert each F16 value once per group,
-// not once per query head) and one head's scores.
-inline size_t attendScratchFloats(uint32_t positions, uint32_t headDim)
+// Positions of keys or values an attention kernel widens to float at a time: a block of 16 KB (at least 8 rows),
+// which stays in L1 while every query head of the group reads it.
+inline uint32_t attendBlockRows(uint32_t headDim)
 {
-    return size_t(positions) * (2 * size_t(headDim) + 1);
+    return std::max<uint32_t>(8, 4096 / headDim / 8 * 8);
+}
+
+// Room for the widened queries, every head's scores and one block of widened keys or values.
+inline size_t attendScratchFloats(uint32_t positions, uint32_t headDim, uint32_t heads)
+{
+    return size_t(heads) * (headDim + positions) + size_t(attendBlockRows(headDim)) * headDim;
 }
 
 // The kernels of one path: nullptr for a path this CPU or build does not support.
