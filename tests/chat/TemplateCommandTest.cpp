@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `hearth-cli template`, run as a process, against the jinja2 golden renders.
+#include "CommandRun.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -14,18 +15,9 @@ namespace
 {
 const QString chatTestDir = QStringLiteral(HEARTH_CHAT_TEST_DIR);
 
-struct Result {
-    int exitCode;
-    QString out;
-    QString err;
-};
-
-Result runCli(const QStringList &args)
+CommandResult runCli(const QStringList &args)
 {
-    QProcess process;
-    process.start(QStringLiteral(HEARTH_CLI_PATH), QStringList{u"template"_s} + args);
-    process.waitForFinished(60000);
-    return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError())};
+    return runCommand(QStringLiteral(HEARTH_CLI_PATH), QStringList{u"template"_s} + args);
 }
 
 QJsonObject readJson(const QString &path)
@@ -97,7 +89,7 @@ private Q_SLOTS:
         if (!addGenerationPrompt) {
             args << u"--no-generation-prompt"_s;
         }
-        const Result r = runCli(args);
+        const CommandResult r = runCli(args);
         QCOMPARE(r.err, QString());
         QCOMPARE(r.exitCode, 0);
         QCOMPARE(r.out, golden.expected);
@@ -112,7 +104,7 @@ private Q_SLOTS:
         file.write("{% for m in messages %}{{ m.content }}{% endfor %}");
         file.close();
 
-        const Result r = runCli({u"--template"_s, unknown, u"--messages"_s, messages, u"--json"_s});
+        const CommandResult r = runCli({u"--template"_s, unknown, u"--messages"_s, messages, u"--json"_s});
         QCOMPARE(r.exitCode, 0);
         const QJsonObject root = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QCOMPARE(root[u"family"_s].toString(), u"chatml"_s);
@@ -126,7 +118,7 @@ private Q_SLOTS:
         };
         QCOMPARE(root[u"segments"_s].toArray(), expected);
 
-        const Result plain = runCli({u"--template"_s, unknown, u"--messages"_s, messages, u"--family"_s, u"Phi3"_s});
+        const CommandResult plain = runCli({u"--template"_s, unknown, u"--messages"_s, messages, u"--family"_s, u"Phi3"_s});
         QCOMPARE(plain.exitCode, 0);
         QCOMPARE(plain.out, u"<|user|>\n<|im_end|><|end|>\n<|assistant|>\n"_s);
     }
@@ -140,19 +132,19 @@ private Q_SLOTS:
         file.close();
         const QString chatml = chatTestDir + u"/templates/openhermes-2.5-chatml.jinja"_s;
 
-        const Result noContent = runCli({u"--template"_s, chatml, u"--messages"_s, badJson});
+        const CommandResult noContent = runCli({u"--template"_s, chatml, u"--messages"_s, badJson});
         QCOMPARE(noContent.exitCode, 1);
         QCOMPARE(noContent.err, u"hearth-cli: %1: message 1 needs a string \"role\" and a string \"content\"\n"_s.arg(badJson));
 
-        const Result noSource = runCli({u"--messages"_s, badJson});
+        const CommandResult noSource = runCli({u"--messages"_s, badJson});
         QCOMPARE(noSource.exitCode, 1);
         QVERIFY(noSource.err.startsWith(u"hearth-cli: template needs"_s));
 
-        const Result badFamily = runCli({u"--template"_s, chatml, u"--messages"_s, badJson, u"--family"_s, u"alpaca"_s});
+        const CommandResult badFamily = runCli({u"--template"_s, chatml, u"--messages"_s, badJson, u"--family"_s, u"alpaca"_s});
         QCOMPARE(badFamily.exitCode, 1);
         QVERIFY(badFamily.err.startsWith(u"hearth-cli: unknown template family 'alpaca'"_s));
 
-        const Result missing = runCli({u"--template"_s, m_dir.filePath(u"none.jinja"_s), u"--messages"_s, badJson});
+        const CommandResult missing = runCli({u"--template"_s, m_dir.filePath(u"none.jinja"_s), u"--messages"_s, badJson});
         QCOMPARE(missing.exitCode, 1);
         QVERIFY2(missing.err.startsWith(u"hearth-cli: %1: cannot read"_s.arg(m_dir.filePath(u"none.jinja"_s))), qPrintable(missing.err));
     }

@@ -1,29 +1,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `hearth-cli inspect`, run as a process on the real model.
+#include "CommandRun.h"
 #include "TestData.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
 
 namespace
 {
-struct Result {
-    int exitCode;
-    QString out;
-    QString err;
-};
-
-Result runCli(const QStringList &args)
+CommandResult runCli(const QStringList &args)
 {
-    QProcess process;
-    process.start(QStringLiteral(HEARTH_CLI_PATH), args);
-    process.waitForFinished(60000);
-    return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError())};
+    return runCommand(QStringLiteral(HEARTH_CLI_PATH), args);
 }
 }
 
@@ -36,7 +27,7 @@ private Q_SLOTS:
     {
         HEARTH_REQUIRE_SHARED(u"models/stories260K.gguf"_s);
         const QString model = TestData::sharedFile(u"models/stories260K.gguf"_s);
-        const Result r = runCli({u"inspect"_s, model, u"--tensors"_s});
+        const CommandResult r = runCli({u"inspect"_s, model, u"--tensors"_s});
         QCOMPARE(r.exitCode, 0);
         QVERIFY2(r.out.contains(u"GGUF version 3, alignment 32, tensor data from byte 14176 of 1185376"_s), qPrintable(r.out));
         QVERIFY(r.out.contains(u"Metadata: 19 keys"_s));
@@ -47,7 +38,7 @@ private Q_SLOTS:
         static const QRegularExpression row(u"\\n  blk.4.ffn_down.weight +F32 +172 x 64 +44032\\n"_s);
         QVERIFY2(r.out.contains(row), qPrintable(r.out));
 
-        const Result brief = runCli({u"inspect"_s, model});
+        const CommandResult brief = runCli({u"inspect"_s, model});
         QCOMPARE(brief.exitCode, 0);
         QVERIFY(!brief.out.contains(u"blk.4.ffn_down.weight"_s));
     }
@@ -55,7 +46,7 @@ private Q_SLOTS:
     void json()
     {
         HEARTH_REQUIRE_SHARED(u"models/stories260K.gguf"_s);
-        const Result r = runCli({u"inspect"_s, u"--json"_s, u"--tensors"_s, u"--array-items"_s, u"2"_s,
+        const CommandResult r = runCli({u"inspect"_s, u"--json"_s, u"--tensors"_s, u"--array-items"_s, u"2"_s,
                                  TestData::sharedFile(u"models/stories260K.gguf"_s)});
         QCOMPARE(r.exitCode, 0);
         QJsonParseError error{};
@@ -79,13 +70,13 @@ private Q_SLOTS:
 
     void errors()
     {
-        const Result missing = runCli({u"inspect"_s, u"/nonexistent/model.gguf"_s});
+        const CommandResult missing = runCli({u"inspect"_s, u"/nonexistent/model.gguf"_s});
         QCOMPARE(missing.exitCode, 1);
         QCOMPARE(missing.err, u"hearth-cli: /nonexistent/model.gguf: cannot open (No such file or directory)\n"_s);
-        const Result noModel = runCli({u"inspect"_s});
+        const CommandResult noModel = runCli({u"inspect"_s});
         QCOMPARE(noModel.exitCode, 1);
         QVERIFY(noModel.err.startsWith(u"hearth-cli: "_s));
-        const Result notGguf = runCli({u"inspect"_s, QStringLiteral(HEARTH_CLI_PATH)});
+        const CommandResult notGguf = runCli({u"inspect"_s, QStringLiteral(HEARTH_CLI_PATH)});
         QCOMPARE(notGguf.exitCode, 1);
         QVERIFY2(notGguf.err.endsWith(u": not a GGUF file (wrong magic bytes)\n"_s), qPrintable(notGguf.err));
     }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `hearth-bench`, run as a process on the tiny synthetic shape: what it measures and reports, not how fast.
+#include "CommandRun.h"
+
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
@@ -13,21 +14,11 @@ using namespace Qt::StringLiterals;
 
 namespace
 {
-struct Result {
-    int exitCode;
-    QString out;
-    QString err;
-};
-
-Result runBench(const QString &syntheticDir, const QStringList &args)
+CommandResult runBench(const QString &syntheticDir, const QStringList &args)
 {
-    QProcess process;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(u"HEARTH_SYNTHETIC_DIR"_s, syntheticDir);
-    process.setProcessEnvironment(env);
-    process.start(QStringLiteral(HEARTH_BENCH_PATH), args);
-    process.waitForFinished(120000);
-    return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError())};
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"HEARTH_SYNTHETIC_DIR"_s, syntheticDir);
+    return runCommand(QStringLiteral(HEARTH_BENCH_PATH), args, environment);
 }
 }
 
@@ -40,7 +31,7 @@ private Q_SLOTS:
     void jsonReportsEachDepth()
     {
         QTemporaryDir dir;
-        const Result r = runBench(dir.path(), {u"--synthetic"_s, u"tiny"_s, u"--type"_s, u"Q8_0"_s, u"-p"_s, u"8"_s, u"-n"_s, u"4"_s, u"-d"_s,
+        const CommandResult r = runBench(dir.path(), {u"--synthetic"_s, u"tiny"_s, u"--type"_s, u"Q8_0"_s, u"-p"_s, u"8"_s, u"-n"_s, u"4"_s, u"-d"_s,
                                                 u"0,16"_s, u"-t"_s, u"2"_s, u"-r"_s, u"2"_s, u"--json"_s});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QVERIFY(QFileInfo::exists(dir.filePath(u"tiny-Q8_0.gguf"_s))); // built once, cached
@@ -66,7 +57,7 @@ private Q_SLOTS:
     void tableComparesDepths()
     {
         QTemporaryDir dir;
-        const Result r = runBench(dir.path(), {u"--synthetic"_s, u"tiny"_s, u"-p"_s, u"0"_s, u"-n"_s, u"4"_s, u"-d"_s, u"0,8"_s, u"-r"_s, u"1"_s});
+        const CommandResult r = runBench(dir.path(), {u"--synthetic"_s, u"tiny"_s, u"-p"_s, u"0"_s, u"-n"_s, u"4"_s, u"-d"_s, u"0,8"_s, u"-r"_s, u"1"_s});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QVERIFY2(r.out.contains(u"| tg4 |"_s) && r.out.contains(u"| tg4 @ d8 |"_s), qPrintable(r.out));
         QVERIFY2(r.out.contains(QRegularExpression(u"tg4 @ d8: \\d+% of tg4 \\(medians\\)"_s)), qPrintable(r.out));
@@ -86,7 +77,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, depths);
         QTemporaryDir dir;
-        const Result r = runBench(dir.path(), {u"--synthetic"_s, u"tiny"_s, u"-d"_s, depths});
+        const CommandResult r = runBench(dir.path(), {u"--synthetic"_s, u"tiny"_s, u"-d"_s, depths});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains(u"-d must be a comma-separated list of depths"_s), qPrintable(r.err));
         QVERIFY(!QFileInfo::exists(dir.filePath(u"tiny-Q8_0.gguf"_s))); // refused before any work

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `hearth-cli run`, run as a process: greedy JSON output against llama.cpp's reference, streamed text,
 // sampling with a seed, errors.
+#include "CommandRun.h"
 #include "TestData.h"
 
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTest>
 
 #include <algorithm>
@@ -20,18 +20,9 @@ namespace
 const QString modelFile = u"models/stories260K.gguf"_s;
 const QString referenceFile = u"reference/stories260K-llamacpp.json"_s;
 
-struct Result {
-    int exitCode;
-    QByteArray out;
-    QString err;
-};
-
-Result runCli(const QStringList &args)
+CommandResult runCli(const QStringList &args)
 {
-    QProcess process;
-    process.start(QStringLiteral(HEARTH_CLI_PATH), QStringList{u"run"_s} + args);
-    process.waitForFinished(60000);
-    return {process.exitCode(), process.readAllStandardOutput(), QString::fromUtf8(process.readAllStandardError())};
+    return runCommand(QStringLiteral(HEARTH_CLI_PATH), QStringList{u"run"_s} + args);
 }
 }
 
@@ -55,10 +46,10 @@ private Q_SLOTS:
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QJsonObject ref = QJsonDocument::fromJson(file.readAll()).object().value(u"cases"_s).toArray().first().toObject();
 
-        const Result r = runCli({u"-m"_s, m_model, u"-p"_s, ref.value(u"prompt"_s).toString(), u"-n"_s, u"64"_s, u"--temp"_s, u"0"_s,
+        const CommandResult r = runCli({u"-m"_s, m_model, u"-p"_s, ref.value(u"prompt"_s).toString(), u"-n"_s, u"64"_s, u"--temp"_s, u"0"_s,
                                  u"--json"_s, u"--logits"_s, u"-t"_s, u"2"_s});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        const QJsonObject out = QJsonDocument::fromJson(r.out).object();
+        const QJsonObject out = QJsonDocument::fromJson(r.outBytes).object();
         QCOMPARE(out.value(u"prompt_tokens"_s).toArray(), ref.value(u"tokens"_s).toArray());
         QCOMPARE(out.value(u"tokens"_s).toArray(), ref.value(u"greedy"_s).toArray());
         const QJsonArray logits = out.value(u"last_logits"_s).toArray();
@@ -72,32 +63,32 @@ private Q_SLOTS:
         QVERIFY(out.value(u"text"_s).toString().size() > 64);
 
         // The streamed text is the JSON text, and last_logits only comes with --logits.
-        const Result plain = runCli({u"-m"_s, m_model, u"-p"_s, ref.value(u"prompt"_s).toString(), u"-n"_s, u"64"_s, u"--temp"_s, u"0"_s});
+        const CommandResult plain = runCli({u"-m"_s, m_model, u"-p"_s, ref.value(u"prompt"_s).toString(), u"-n"_s, u"64"_s, u"--temp"_s, u"0"_s});
         QCOMPARE(plain.exitCode, 0);
-        QCOMPARE(QString::fromUtf8(plain.out), out.value(u"text"_s).toString() + u"\n"_s);
-        const Result noLogits = runCli({u"-m"_s, m_model, u"-p"_s, u"Once"_s, u"-n"_s, u"4"_s, u"--json"_s});
-        QVERIFY(!QJsonDocument::fromJson(noLogits.out).object().contains(u"last_logits"_s));
+        QCOMPARE(plain.out, out.value(u"text"_s).toString() + u"\n"_s);
+        const CommandResult noLogits = runCli({u"-m"_s, m_model, u"-p"_s, u"Once"_s, u"-n"_s, u"4"_s, u"--json"_s});
+        QVERIFY(!QJsonDocument::fromJson(noLogits.outBytes).object().contains(u"last_logits"_s));
     }
 
     void seededSamplingRepeats()
     {
         const QStringList args{u"-m"_s, m_model, u"-p"_s, u"The little dog"_s, u"-n"_s, u"40"_s, u"--temp"_s, u"1"_s, u"--seed"_s, u"42"_s, u"--json"_s};
-        const Result a = runCli(args);
-        const Result b = runCli(args);
+        const CommandResult a = runCli(args);
+        const CommandResult b = runCli(args);
         QCOMPARE(a.exitCode, 0);
-        const QJsonArray tokens = QJsonDocument::fromJson(a.out).object().value(u"tokens"_s).toArray();
+        const QJsonArray tokens = QJsonDocument::fromJson(a.outBytes).object().value(u"tokens"_s).toArray();
         QVERIFY(!tokens.isEmpty());
-        QCOMPARE(tokens, QJsonDocument::fromJson(b.out).object().value(u"tokens"_s).toArray());
-        const Result greedy = runCli({u"-m"_s, m_model, u"-p"_s, u"The little dog"_s, u"-n"_s, u"40"_s, u"--temp"_s, u"0"_s, u"--json"_s});
-        QVERIFY(QJsonDocument::fromJson(greedy.out).object().value(u"tokens"_s).toArray() != tokens);
+        QCOMPARE(tokens, QJsonDocument::fromJson(b.outBytes).object().value(u"tokens"_s).toArray());
+        const CommandResult greedy = runCli({u"-m"_s, m_model, u"-p"_s, u"The little dog"_s, u"-n"_s, u"40"_s, u"--temp"_s, u"0"_s, u"--json"_s});
+        QVERIFY(QJsonDocument::fromJson(greedy.outBytes).object().value(u"tokens"_s).toArray() != tokens);
     }
 
     void stopsAtTheContextSize()
     {
-        const Result r = runCli({u"-m"_s, m_model, u"-p"_s, u"Once upon a time"_s, u"-n"_s, u"-1"_s, u"--temp"_s, u"0"_s, u"--ctx"_s, u"16"_s,
+        const CommandResult r = runCli({u"-m"_s, m_model, u"-p"_s, u"Once upon a time"_s, u"-n"_s, u"-1"_s, u"--temp"_s, u"0"_s, u"--ctx"_s, u"16"_s,
                                  u"--kv-type"_s, u"q8_0"_s, u"--json"_s});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        const QJsonObject out = QJsonDocument::fromJson(r.out).object();
+        const QJsonObject out = QJsonDocument::fromJson(r.outBytes).object();
         // The last generated token needs no evaluation, so the context holds 16 positions plus one token.
         QCOMPARE(out.value(u"prompt_tokens"_s).toArray().size() + out.value(u"tokens"_s).toArray().size(), 17);
     }
@@ -121,7 +112,7 @@ private Q_SLOTS:
         QFETCH(QStringList, args);
         QFETCH(QString, message);
         args.replaceInStrings(u"MODEL"_s, m_model);
-        const Result r = runCli(args);
+        const CommandResult r = runCli(args);
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains(message), qPrintable(r.err));
     }

@@ -2,9 +2,10 @@
 // `hearth-cli synth`, run as a process.
 #include "gguf/GgufFile.h"
 
+#include "CommandRun.h"
+
 #include <QCryptographicHash>
 #include <QFile>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -12,18 +13,9 @@ using namespace Qt::StringLiterals;
 
 namespace
 {
-struct Result {
-    int exitCode;
-    QString out;
-    QString err;
-};
-
-Result runCli(const QStringList &args)
+CommandResult runCli(const QStringList &args)
 {
-    QProcess process;
-    process.start(QStringLiteral(HEARTH_CLI_PATH), QStringList{u"synth"_s} + args);
-    process.waitForFinished(60000);
-    return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()), QString::fromUtf8(process.readAllStandardError())};
+    return runCommand(QStringLiteral(HEARTH_CLI_PATH), QStringList{u"synth"_s} + args);
 }
 
 QByteArray fileHash(const QString &path)
@@ -47,7 +39,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString path = dir.filePath(u"tiny.gguf"_s);
-        const Result r = runCli({u"--shape"_s, u"tiny"_s, u"--type"_s, u"q4_k_m"_s, u"-o"_s, path, u"--seed"_s, u"9"_s});
+        const CommandResult r = runCli({u"--shape"_s, u"tiny"_s, u"--type"_s, u"q4_k_m"_s, u"-o"_s, path, u"--seed"_s, u"9"_s});
         QCOMPARE(r.exitCode, 0);
         QVERIFY2(r.out.contains(u"tiny Q4_K_M, 2020608 parameters"_s), qPrintable(r.out));
         const auto file = hearth::GgufFile::open(path.toStdString());
@@ -81,7 +73,7 @@ private Q_SLOTS:
     {
         QFETCH(QStringList, args);
         QFETCH(QString, message);
-        const Result r = runCli(args);
+        const CommandResult r = runCli(args);
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.startsWith(u"hearth-cli: "_s) && r.err.contains(message), qPrintable(r.err));
     }
