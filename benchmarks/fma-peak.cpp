@@ -15,28 +15,19 @@ constexpr long kLoops = 100'000'000;
 
 // One asm block per measurement: 12 instructions a loop, nothing the compiler can move or drop.
 #define TWELVE(insn) insn insn insn insn insn insn insn insn insn insn insn insn
-
-void zmmFma()
-{
-    for (long i = 0; i < kLoops; ++i) {
-        asm volatile("vfmadd231ps %%zmm0, %%zmm1, %%zmm2\n vfmadd231ps %%zmm0, %%zmm1, %%zmm3\n vfmadd231ps %%zmm0, %%zmm1, %%zmm4\n"
-                     "vfmadd231ps %%zmm0, %%zmm1, %%zmm5\n vfmadd231ps %%zmm0, %%zmm1, %%zmm6\n vfmadd231ps %%zmm0, %%zmm1, %%zmm7\n"
-                     "vfmadd231ps %%zmm0, %%zmm1, %%zmm8\n vfmadd231ps %%zmm0, %%zmm1, %%zmm9\n vfmadd231ps %%zmm0, %%zmm1, %%zmm10\n"
-                     "vfmadd231ps %%zmm0, %%zmm1, %%zmm11\n vfmadd231ps %%zmm0, %%zmm1, %%zmm12\n vfmadd231ps %%zmm0, %%zmm1, %%zmm13\n" ::
-                         : "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13");
+#define FMA(reg, acc) "vfmadd231ps %%" reg "0, %%" reg "1, %%" reg #acc "\n"
+#define FMA_LOOP(name, reg)                                                                                                          \
+    void name()                                                                                                                      \
+    {                                                                                                                                \
+        for (long i = 0; i < kLoops; ++i) {                                                                                          \
+            asm volatile(FMA(reg, 2) FMA(reg, 3) FMA(reg, 4) FMA(reg, 5) FMA(reg, 6) FMA(reg, 7) FMA(reg, 8) FMA(reg, 9) FMA(reg, 10) \
+                             FMA(reg, 11) FMA(reg, 12) FMA(reg, 13) ::                                                              \
+                                 : "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13"); \
+        }                                                                                                                            \
     }
-}
 
-void ymmFma()
-{
-    for (long i = 0; i < kLoops; ++i) {
-        asm volatile("vfmadd231ps %%ymm0, %%ymm1, %%ymm2\n vfmadd231ps %%ymm0, %%ymm1, %%ymm3\n vfmadd231ps %%ymm0, %%ymm1, %%ymm4\n"
-                     "vfmadd231ps %%ymm0, %%ymm1, %%ymm5\n vfmadd231ps %%ymm0, %%ymm1, %%ymm6\n vfmadd231ps %%ymm0, %%ymm1, %%ymm7\n"
-                     "vfmadd231ps %%ymm0, %%ymm1, %%ymm8\n vfmadd231ps %%ymm0, %%ymm1, %%ymm9\n vfmadd231ps %%ymm0, %%ymm1, %%ymm10\n"
-                     "vfmadd231ps %%ymm0, %%ymm1, %%ymm11\n vfmadd231ps %%ymm0, %%ymm1, %%ymm12\n vfmadd231ps %%ymm0, %%ymm1, %%ymm13\n" ::
-                         : "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13");
-    }
-}
+FMA_LOOP(zmmFma, "zmm")
+FMA_LOOP(ymmFma, "ymm")
 
 void dependentAdds()
 {
