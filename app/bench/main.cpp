@@ -2,6 +2,7 @@
 // hearth-bench: prompt processing and generation speed of a model, in the manner of llama-bench, plus load
 // time, peak memory and how much of the machine's read bandwidth generation uses.
 #include "cpu/CpuFeatures.h"
+#include "gguf/GgufFile.h"
 #include "model/LlamaContext.h"
 #include "model/LlamaModel.h"
 #include "model/SyntheticModel.h"
@@ -127,6 +128,16 @@ uint64_t weightBytesPerToken(const LlamaModel &model)
         }
     }
     return bytes;
+}
+
+// The model's parameters: the elements of all its tensors, as llama-bench counts them.
+uint64_t parameterCount(const LlamaModel &model)
+{
+    uint64_t count = 0;
+    for (const GgufTensorInfo &tensor : model.file().tensors()) {
+        count += tensor.elementCount();
+    }
+    return count;
 }
 
 std::string humanBytes(double bytes)
@@ -295,7 +306,7 @@ int main(int argc, char **argv)
                         " \"tg\": [%s],\n"
                         " \"load_s\": %.4f, \"peak_rss\": %.0f, \"kv_bytes\": %.0f, \"read_bandwidth\": %.0f, \"tg_bandwidth\": %.0f,"
                         " \"hand_over_s\": %.9f}\n",
-                        name.c_str(), fileBytes, static_cast<unsigned long long>(c.layers), cpuPath.c_str(), threads, reps, prompt, pps.mean,
+                        name.c_str(), fileBytes, static_cast<unsigned long long>(parameterCount(*model)), cpuPath.c_str(), threads, reps, prompt, pps.mean,
                         pps.sd, pps.median, tgJson.c_str(), loadSeconds, peakRss, kvBytes, bandwidth, tokenBytes * tgMedian, handOver);
             return 0;
         }

@@ -39,6 +39,7 @@ private Q_SLOTS:
         const QJsonObject json = QJsonDocument::fromJson(r.out.toUtf8(), &error).object();
         QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(r.out));
         QCOMPARE(json[u"threads"_s].toInt(), 2);
+        QCOMPARE(json[u"params"_s].toInteger(), 2020608); // the tiny shape's (SynthCommandTest)
         QCOMPARE(json[u"pp"_s][u"tokens"_s].toInt(), 8);
         QVERIFY(json[u"pp"_s][u"median"_s].toDouble() > 0);
         const QJsonArray tg = json[u"tg"_s].toArray();
