@@ -22,7 +22,7 @@ inline CommandResult runCommand(const QString &program, const QStringList &args,
     QProcess process;
     process.setProcessEnvironment(environment);
     process.start(program, args);
-    process.waitForFinished(120000);
+    process.waitForFinished(60000);
     CommandResult result;
     result.exitCode = process.exitCode();
     result.outBytes = process.readAllStandardOutput();

@@ -36,7 +36,7 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QVERIFY(QFileInfo::exists(dir.filePath(u"tiny-Q8_0.gguf"_s))); // built once, cached
         QJsonParseError error;
-        const QJsonObject json = QJsonDocument::fromJson(r.out.toUtf8(), &error).object();
+        const QJsonObject json = QJsonDocument::fromJson(r.outBytes, &error).object();
         QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(r.out));
         QCOMPARE(json[u"threads"_s].toInt(), 2);
         QCOMPARE(json[u"params"_s].toInteger(), 2020608); // the tiny shape's (SynthCommandTest)

@@ -28,7 +28,7 @@ struct VectorKernels {
     void (*swiglu)(float *gate, const float *up, int64_t n);
     // Attention of `heads` query heads that share one KV head (grouped-query attention) over `positions` cached F16
     // key and value rows (`rowBytes` apart, headDim a multiple of 8): out + h * headDim receives the sum over p of
-    // softmax_p(scale * dot(query h, key p)) * value p, with the output held in registers over all positions. The
+    // softmax_p(scale * dot(query h, key p)) * value p. The
     // queries come in F16, one row of headDim after the other, and the softmax weights are rounded to F16, as
     // llama.cpp's F16 products do. `scratch` has room for attendScratchFloats(positions, headDim, heads) floats. nullptr
     // where the path has none (the caller then uses addScaledF16 per position).
