@@ -3,6 +3,7 @@
 
 #include "hearth-version.h"
 #include "hearthui_logging.h"
+#include "util/RegionWriter.h"
 
 #include <KLocalizedString>
 #include <QCoroFuture>
@@ -203,7 +204,9 @@ QCoro::Task<void> ModelDownloader::run(quint64 generation)
         Q_EMIT started();
     }
     m_part.setFileName(partPath());
-    if (!m_part.open(QIODevice::WriteOnly | QIODevice::Append)) {
+    m_unwritten.clear();
+    // Unbuffered: writeReceived() decides where each write() starts and ends.
+    if (!m_part.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Unbuffered)) {
         fail(i18n("Could not write %1: %2", m_part.fileName(), m_part.errorString()), false);
         co_return;
     }
@@ -255,6 +258,7 @@ void ModelDownloader::onMetaData(QNetworkReply *reply)
             // The server ignored the Range: it sends the whole file, so start the .part over.
             qCInfo(HEARTH_UI) << m_url << "does not support resuming; starting over";
             m_part.resize(0);
+            m_unwritten.clear();
             m_hash->reset();
             m_resumedFrom = 0;
             Q_EMIT started();
@@ -287,12 +291,8 @@ void ModelDownloader::onReadyRead(QNetworkReply *reply)
     if (data.isEmpty()) {
         return;
     }
-    const qint64 written = m_part.write(data);
-    if (written != data.size() || !m_part.flush()) {
-        // Typically a full disk. The bytes on disk are still a correct beginning of the file: keep them.
-        fail(i18n("Could not write %1: %2. Free some space and start the download again to resume it.",
-                  QFileInfo(m_part.fileName()).fileName(), m_part.errorString()),
-             false);
+    m_unwritten += data;
+    if (!writeReceived(false)) {
         return;
     }
     m_hash->addData(data);
@@ -352,9 +352,35 @@ void ModelDownloader::onFinished(QNetworkReply *reply)
     complete();
 }
 
+bool ModelDownloader::writeReceived(bool all)
+{
+    // Up to the last 2 MiB boundary of the file, unless all is asked for: so the page cache holds the finished
+    // model in huge-page folios, as GgufWriter's files are (util/RegionWriter.h), and generation reads it faster.
+    const qint64 onDisk = m_part.size();
+    const qint64 end = onDisk + m_unwritten.size();
+    constexpr auto region = qint64(hearth::RegionWriter::kHugePageBytes);
+    for (qint64 count = (all ? end : end / region * region) - onDisk; count > 0;) {
+        // A short write is retried, so a full disk ends in a failed write() that says why.
+        const qint64 written = m_part.write(m_unwritten.constData(), count);
+        if (written <= 0) {
+            // The bytes on disk are still a correct beginning of the file: keep them.
+            fail(i18n("Could not write %1: %2. Free some space and start the download again to resume it.",
+                      QFileInfo(m_part.fileName()).fileName(), m_part.errorString()),
+                 false);
+            return false;
+        }
+        m_unwritten.remove(0, written);
+        count -= written;
+    }
+    return true;
+}
+
 void ModelDownloader::complete()
 {
     setState(State::Verifying);
+    if (!writeReceived(true)) {
+        return;
+    }
     m_part.close();
     m_sha256 = QString::fromLatin1(m_hash->result().toHex());
     const QString expected = expectedSha256();
@@ -380,6 +406,7 @@ void ModelDownloader::cancel()
     }
     ++m_generation;
     dropReply();
+    keepReceived();
     m_part.close();
     setState(State::Cancelled);
 }
@@ -388,6 +415,9 @@ void ModelDownloader::fail(const QString &message, bool removePart)
 {
     ++m_generation;
     dropReply();
+    if (!removePart) {
+        keepReceived();
+    }
     m_part.close();
     // An empty .part holds nothing to resume: do not leave it behind (a 404, a refused request).
     if (!m_filePath.isEmpty() && (removePart || QFileInfo(partPath()).size() == 0)) {
@@ -397,6 +427,16 @@ void ModelDownloader::fail(const QString &message, bool removePart)
     m_errorString = message;
     setState(State::Failed);
     Q_EMIT failed(message);
+}
+
+void ModelDownloader::keepReceived()
+{
+    // Best effort, for a later resume: on a full disk this writes less or nothing, and what it writes is still the
+    // file's next bytes.
+    if (m_part.isOpen() && !m_unwritten.isEmpty()) {
+        m_part.write(m_unwritten);
+    }
+    m_unwritten.clear();
 }
 
 void ModelDownloader::dropReply()

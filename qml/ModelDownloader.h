@@ -97,6 +97,8 @@ private:
     void onMetaData(QNetworkReply *reply);
     void onReadyRead(QNetworkReply *reply);
     void onFinished(QNetworkReply *reply);
+    bool writeReceived(bool all); // fails the download and returns false when the disk refuses
+    void keepReceived();
     void complete();
     void fail(const QString &message, bool removePart);
     void dropReply();
@@ -107,6 +109,7 @@ private:
     QNetworkAccessManager *m_network;
     QPointer<QNetworkReply> m_reply;
     QFile m_part;
+    QByteArray m_unwritten; // received, held until the .part reaches a 2 MiB boundary (writeReceived)
     // Shared with the worker that hashes a resumed .part, which may outlive a cancelled run.
     std::shared_ptr<QCryptographicHash> m_hash;
     quint64 m_generation = 0; // a cancelled run's coroutine finds a newer generation and stops

@@ -6,6 +6,7 @@
 #include "model/LlamaContext.h"
 #include "model/LlamaModel.h"
 #include "model/SyntheticModel.h"
+#include "util/RegionWriter.h"
 #include "util/ThreadPool.h"
 
 #include <QCommandLineParser>
@@ -14,6 +15,7 @@
 #include <QFileInfo>
 #include <QStandardPaths>
 
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -21,10 +23,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <memory>
 #include <numeric>
+#include <new>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -70,11 +75,21 @@ QString syntheticCacheDir()
 }
 
 // The best of a few plain reads of a buffer much larger than the caches, on `threads` threads: the bandwidth
-// that bounds generation, which reads every weight once per token.
+// that bounds generation, which reads every weight once per token. The buffer is in huge pages where the kernel
+// gives them, as the weights are when the page cache holds the model in 2 MiB folios (util/RegionWriter.h).
 double readBandwidth(unsigned threads)
 {
-    const size_t words = (size_t(512) << 20) / sizeof(uint64_t);
-    std::vector<uint64_t> buffer(words);
+    const size_t bytes = size_t(512) << 20;
+    const size_t words = bytes / sizeof(uint64_t);
+    const std::unique_ptr<uint64_t[], decltype(&std::free)> memory(
+        static_cast<uint64_t *>(std::aligned_alloc(RegionWriter::kHugePageBytes, bytes)), &std::free);
+    if (!memory) {
+        throw std::bad_alloc();
+    }
+#ifdef MADV_HUGEPAGE
+    ::madvise(memory.get(), bytes, MADV_HUGEPAGE);
+#endif
+    const std::span<uint64_t> buffer(memory.get(), words);
     ThreadPool pool(threads);
     pool.parallelFor(words, [&](size_t begin, size_t end) {
         std::iota(buffer.begin() + ptrdiff_t(begin), buffer.begin() + ptrdiff_t(end), uint64_t(begin));
@@ -281,6 +296,7 @@ int main(int argc, char **argv)
         const double bandwidth = readBandwidth(unsigned(threads));
         const double handOver = handOverSeconds(unsigned(threads));
         const double tokenBytes = double(weightBytesPerToken(*model));
+        const double hugeShare = double(model->file().hugePageBytes()) / fileBytes;
         const Stats pps = pp.empty() ? Stats{} : stats(pp);
         std::vector<Stats> tgs;
         for (const std::vector<double> &runs : tg) {
@@ -305,9 +321,9 @@ int main(int argc, char **argv)
                         " \"pp\": {\"tokens\": %d, \"mean\": %.3f, \"sd\": %.3f, \"median\": %.3f},\n"
                         " \"tg\": [%s],\n"
                         " \"load_s\": %.4f, \"peak_rss\": %.0f, \"kv_bytes\": %.0f, \"read_bandwidth\": %.0f, \"tg_bandwidth\": %.0f,"
-                        " \"hand_over_s\": %.9f}\n",
+                        " \"hand_over_s\": %.9f, \"huge_page_share\": %.3f}\n",
                         name.c_str(), fileBytes, static_cast<unsigned long long>(parameterCount(*model)), cpuPath.c_str(), threads, reps, prompt, pps.mean,
-                        pps.sd, pps.median, tgJson.c_str(), loadSeconds, peakRss, kvBytes, bandwidth, tokenBytes * tgMedian, handOver);
+                        pps.sd, pps.median, tgJson.c_str(), loadSeconds, peakRss, kvBytes, bandwidth, tokenBytes * tgMedian, handOver, hugeShare);
             return 0;
         }
         std::printf("| model | size | backend | threads | test | t/s (mean ± sd) | median |\n");
@@ -327,7 +343,8 @@ int main(int argc, char **argv)
                     loadSeconds, humanBytes(peakRss).c_str(), humanBytes(fileBytes).c_str(), humanBytes(kvBytes).c_str(),
                     humanBytes(peakRss - fileBytes - kvBytes).c_str(), bandwidth / 1e9, humanBytes(tokenBytes).c_str(),
                     tokenBytes * tgMedian / 1e9, 100.0 * tokenBytes * tgMedian / bandwidth);
-        std::printf("thread hand-over (parallelFor with no work, %d threads): %.2f us\n", threads, handOver * 1e6);
+        std::printf("thread hand-over (parallelFor with no work, %d threads): %.2f us | weights mapped in 2 MiB pages: %.0f%%\n", threads,
+                    handOver * 1e6, 100.0 * hugeShare);
     } catch (const std::exception &e) {
         std::fprintf(stderr, "hearth-bench: %s\n", e.what());
         return 1;

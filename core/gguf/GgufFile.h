@@ -108,6 +108,11 @@ public:
     // For a file opened with open(): throws hearth::Error when the file was truncated since (see MappedFile),
     // so the engine can refuse to run on it before a read of a lost page stops the process.
     void checkIntact() const;
+    // Of a file opened with open(): see MappedFile::hugePageBytes().
+    size_t hugePageBytes() const
+    {
+        return m_mapping ? m_mapping->hugePageBytes() : 0;
+    }
 
 private:
     struct StringHash {

@@ -212,6 +212,7 @@ void GgufWriter::begin(const std::string &path)
     m_written = 0;
     m_nextTensor = 0;
     m_partBytes = 0;
+    m_regions.emplace([this](uint64_t offset, std::span<const uint8_t> bytes) { writeAt(offset, bytes); });
     writeAll(header.data(), header.size());
     writePadding();
 }
@@ -252,20 +253,7 @@ void GgufWriter::writeTensorPart(size_t index, uint64_t offset, std::span<const 
         throw Error(m_path + ": a part of tensor " + inQuotes(m_tensors[index].name) + " runs past its end");
     }
     // m_written is the tensor's start until finishTensor().
-    auto position = off_t(m_written + offset);
-    const auto *p = reinterpret_cast<const char *>(bytes.data());
-    for (size_t left = bytes.size(); left > 0;) {
-        const ssize_t n = ::pwrite(m_fd, p, left, position);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            throw Error(m_path + ": cannot write (" + reason(n < 0 ? errno : ENOSPC) + ")");
-        }
-        p += n;
-        position += n;
-        left -= size_t(n);
-    }
+    m_regions->write(m_written + offset, bytes);
     m_partBytes.fetch_add(bytes.size(), std::memory_order_relaxed);
 }
 
@@ -279,9 +267,6 @@ void GgufWriter::finishTensor(size_t index)
     }
     const uint64_t start = m_written;
     m_written += tensor.nbytes;
-    if (::lseek(m_fd, off_t(m_written), SEEK_SET) < 0) {
-        fail(m_path + ": cannot write (" + reason(errno) + ")");
-    }
     writePadding();
     startWriteback(start, tensor.nbytes);
     ++m_nextTensor;
@@ -308,6 +293,13 @@ void GgufWriter::commit()
         fail(m_path + ": only " + std::to_string(m_nextTensor) + " of " + std::to_string(m_tensors.size())
              + " tensors were written");
     }
+    try {
+        m_regions->flush();
+    } catch (const Error &) {
+        discard();
+        throw;
+    }
+    m_regions.reset();
     if (::fsync(m_fd) != 0) {
         fail(m_path + ": cannot flush to disk (" + reason(errno) + ")");
     }
@@ -337,18 +329,30 @@ void GgufWriter::syncDirectory() const noexcept
 
 void GgufWriter::writeAll(const void *bytes, size_t size)
 {
-    const auto *p = static_cast<const char *>(bytes);
-    while (size > 0) {
-        const ssize_t n = ::write(m_fd, p, size);
+    try {
+        m_regions->write(m_written, {static_cast<const uint8_t *>(bytes), size});
+    } catch (const Error &) {
+        discard();
+        throw;
+    }
+    m_written += size;
+}
+
+void GgufWriter::writeAt(uint64_t offset, std::span<const uint8_t> bytes) const
+{
+    const auto *p = reinterpret_cast<const char *>(bytes.data());
+    auto position = off_t(offset);
+    for (size_t left = bytes.size(); left > 0;) {
+        const ssize_t n = ::pwrite(m_fd, p, left, position);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n <= 0) {
-            fail(m_path + ": cannot write (" + reason(n < 0 ? errno : ENOSPC) + ")");
+            throw Error(m_path + ": cannot write (" + reason(n < 0 ? errno : ENOSPC) + ")");
         }
         p += n;
-        size -= static_cast<size_t>(n);
-        m_written += static_cast<uint64_t>(n);
+        position += n;
+        left -= size_t(n);
     }
 }
 
@@ -371,6 +375,7 @@ void GgufWriter::fail(const std::string &message)
 
 void GgufWriter::discard() noexcept
 {
+    m_regions.reset();
     if (m_fd >= 0) {
         ::close(m_fd);
         m_fd = -1;

@@ -3,9 +3,11 @@
 
 #include "gguf/GgufValue.h"
 #include "quant/GgmlType.h"
+#include "util/RegionWriter.h"
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -77,6 +79,7 @@ private:
 
     void requireIdle() const;
     void writeAll(const void *bytes, size_t size);
+    void writeAt(uint64_t offset, std::span<const uint8_t> bytes) const; // the regions' sink: pwrite, throws
     void writePadding();
     void requireCurrent(size_t index, const char *function);
     void startWriteback(uint64_t offset, uint64_t size) const noexcept;
@@ -92,6 +95,8 @@ private:
     std::string m_path;
     std::string m_tempPath;
     int m_fd = -1;
+    // Every write goes through here, so the page cache holds the file in huge-page folios (util/RegionWriter.h).
+    std::optional<RegionWriter> m_regions;
     uint64_t m_written = 0;
     size_t m_nextTensor = 0;
     std::atomic<uint64_t> m_partBytes = 0; // of tensor m_nextTensor, by writeTensorPart()

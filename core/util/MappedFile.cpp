@@ -7,8 +7,10 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <mutex>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -190,6 +192,11 @@ MappedFile::MappedFile(std::string path)
     if (mapping == MAP_FAILED) {
         throw Error(m_path + ": cannot map into memory (" + reason(errno) + ")");
     }
+#ifdef MADV_HUGEPAGE
+    // Advice only: pages not cached yet are then read in 2 MiB folios and mapped as huge pages, which generation
+    // streams faster (util/RegionWriter.h says why and how much).
+    ::madvise(mapping, size, MADV_HUGEPAGE);
+#endif
     m_data = static_cast<const uint8_t *>(mapping);
     m_size = size;
     m_modifiedNs = modifiedNs(st);
@@ -213,6 +220,31 @@ void MappedFile::checkIntact() const
     if (modifiedNs(st) != m_modifiedNs) {
         throw Error(m_path + ": the file was changed while in use (written to since it was loaded); load it again");
     }
+}
+
+size_t MappedFile::hugePageBytes() const
+{
+    if (!m_data) {
+        return 0;
+    }
+    std::ifstream smaps("/proc/self/smaps");
+    const auto start = reinterpret_cast<uintptr_t>(m_data);
+    std::string line;
+    bool inMapping = false;
+    while (std::getline(smaps, line)) {
+        // A mapping's block starts with its address range ("7f12a0000000-7f12e0000000 r--p ..."); fields follow.
+        unsigned long long begin = 0;
+        unsigned long long end = 0;
+        if (std::sscanf(line.c_str(), "%llx-%llx ", &begin, &end) == 2 && line.find(':') > line.find(' ')) {
+            inMapping = begin == start;
+            continue;
+        }
+        unsigned long long kib = 0;
+        if (inMapping && std::sscanf(line.c_str(), "FilePmdMapped: %llu kB", &kib) == 1) {
+            return size_t(kib) * 1024;
+        }
+    }
+    return 0;
 }
 
 MappedFile::~MappedFile()

@@ -46,6 +46,9 @@ public:
     // was mapped (copied over in place: the pages not read yet would come from the new contents); cheap (one
     // fstat of the descriptor kept open).
     void checkIntact() const;
+    // How much of the mapping the kernel maps with 2 MiB pages (FilePmdMapped in /proc/self/smaps), of the pages
+    // touched so far; 0 where unknown. The page cache decides: see util/RegionWriter.h.
+    size_t hugePageBytes() const;
 
 private:
     void unmap() noexcept;

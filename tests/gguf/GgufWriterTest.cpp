@@ -1,22 +1,24 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // GgufWriter: exact bytes, round trips through GgufFile, llama.cpp's own file reproduced, refusals, failures.
+#include "FileSizeLimit.h"
 #include "GgufBytes.h"
+#include "HugePages.h"
 #include "TestData.h"
 
 #include "gguf/GgufFile.h"
 #include "gguf/GgufWriter.h"
 #include "util/Error.h"
 #include "util/MappedFile.h"
+#include "util/RegionWriter.h"
 
 #include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <limits>
-#include <sys/resource.h>
 #include <thread>
 
 using namespace hearth;
@@ -299,6 +301,39 @@ private Q_SLOTS:
         QCOMPARE(entries(dir), (QStringList{u"parts.gguf"_s, u"whole.gguf"_s})); // the temp file is gone
     }
 
+    // The quantizer writes each tensor in small parts from several threads. The file must still reach the page
+    // cache in 2 MiB folios, so that a mapping of it uses huge pages (util/RegionWriter.h says why). Observable only
+    // where the kernel caches this file system's files so (HugePages.h), else the test skips.
+    void smallPartsStillGiveHugePages()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        if (const QString reason = HugePages::cacheFollowsWrites(dir.path()); !reason.isEmpty()) {
+            QSKIP(qPrintable(reason));
+        }
+        GgufWriter writer;
+        writer.addTensor("w", GgmlType::Q8_0, {2048, 4000}); // 8.3 MiB in rows of 2176 bytes
+        const std::vector<uint8_t> data = pattern(writer.tensorBytes(0), 4);
+        const std::string path = dir.filePath(u"parts.gguf"_s).toStdString();
+        writer.begin(path);
+        const size_t rowBytes = 2176;
+        const size_t half = 2000 * rowBytes;
+        const auto writeRows = [&](size_t from, size_t to) {
+            for (size_t at = from; at < to; at += 16 * rowBytes) { // the quantizer's chunks
+                const size_t n = std::min(16 * rowBytes, to - at);
+                writer.writeTensorPart(0, at, std::span(data).subspan(at, n));
+            }
+        };
+        std::thread second(writeRows, half, data.size());
+        writeRows(0, half);
+        second.join();
+        writer.finishTensor(0);
+        writer.commit();
+        QVERIFY(std::memcmp(GgufFile::open(path)->requireTensor("w").data, data.data(), data.size()) == 0);
+        constexpr size_t kRegion = RegionWriter::kHugePageBytes;
+        QCOMPARE(HugePages::mappedOnceRead(path), std::filesystem::file_size(path) / kRegion * kRegion);
+    }
+
     void refusesInvalidInput()
     {
         GgufWriter writer;
@@ -381,15 +416,12 @@ private Q_SLOTS:
         writer.addTensor("big", GgmlType::F32, {64 * 1024});
         const std::vector<uint8_t> data(writer.tensorBytes(0), 0x5a);
 
-        struct rlimit saved{};
-        QCOMPARE(getrlimit(RLIMIT_FSIZE, &saved), 0);
-        const auto previousHandler = std::signal(SIGXFSZ, SIG_IGN);
-        struct rlimit limited = saved;
-        limited.rlim_cur = 64 * 1024;
-        QCOMPARE(setrlimit(RLIMIT_FSIZE, &limited), 0);
-        const std::string message = errorOf([&] { writer.write(target.toStdString(), {data}); });
-        setrlimit(RLIMIT_FSIZE, &saved);
-        std::signal(SIGXFSZ, previousHandler);
+        std::string message;
+        {
+            const FileSizeLimit full(64 * 1024);
+            QVERIFY(full.active());
+            message = errorOf([&] { writer.write(target.toStdString(), {data}); });
+        }
 
         QVERIFY2(message.starts_with(target.toStdString() + ": cannot write ("), message.c_str());
         QCOMPARE(entries(dir), QStringList{u"model.gguf"_s});

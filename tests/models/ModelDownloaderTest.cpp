@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // ModelDownloader against a real HTTP server on 127.0.0.1: Range resume after a killed transfer, SHA-256 from
 // the user or from Hugging Face's headers, a bad hash, 404, redirects, cancel, refused input.
+#include "FileSizeLimit.h"
+#include "HugePages.h"
 #include "ModelDownloader.h"
 
 #include <KLocalizedString>
@@ -17,6 +19,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+
+#include <cerrno>
+#include <cstring>
 
 using namespace Qt::StringLiterals;
 
@@ -302,6 +307,46 @@ private Q_SLOTS:
         QCOMPARE(downloader.state(), ModelDownloader::State::Finished);
         QCOMPARE(downloader.expectedSha256(), QString());
         QCOMPARE(downloader.sha256(), QString::fromLatin1(m_hash)); // shown, so the user can compare
+    }
+
+    // A downloaded model reaches the page cache in 2 MiB folios, so loading it right away maps it in huge pages
+    // (HugePages.h; skips where the kernel does not cache files by how they were written).
+    void downloadIsCachedInHugePages()
+    {
+        QTemporaryDir dir;
+        if (const QString reason = HugePages::cacheFollowsWrites(dir.path()); !reason.isEmpty()) {
+            QSKIP(qPrintable(reason));
+        }
+        HttpServer::Resource resource;
+        resource.body = m_model.repeated(3) + "tail"; // 4.5 MiB and 4 bytes: two whole regions and a part
+        serve("/model.gguf", resource);
+        ModelDownloader downloader;
+        QVERIFY(downloader.start(m_server.url("/model.gguf"), dir.path()));
+        QVERIFY(waitForEnd(downloader));
+        QCOMPARE(downloader.state(), ModelDownloader::State::Finished);
+        const QString path = dir.filePath(u"model.gguf"_s);
+        QCOMPARE(readFile(path), resource.body);
+        QCOMPARE(HugePages::mappedOnceRead(path.toStdString()), 2 * hearth::RegionWriter::kHugePageBytes);
+    }
+
+    // A full disk, simulated with a file size limit: the error names the .part, which keeps a correct beginning
+    // of the file for a later resume.
+    void fullDiskKeepsACorrectBeginning()
+    {
+        QTemporaryDir dir;
+        serve("/model.gguf", HttpServer::Resource::withHeaders({{"ETag", '"' + m_hash + '"'}}));
+        ModelDownloader downloader;
+        {
+            const FileSizeLimit full(1000 * 1000);
+            QVERIFY(full.active());
+            QVERIFY(downloader.start(m_server.url("/model.gguf"), dir.path()));
+            QVERIFY(waitForEnd(downloader));
+        }
+        QCOMPARE(downloader.state(), ModelDownloader::State::Failed);
+        const QString because = QString::fromLocal8Bit(std::strerror(EFBIG)); // what the size limit gives
+        QVERIFY2(downloader.errorString().startsWith(u"Could not write model.gguf.part: "_s + because), qPrintable(downloader.errorString()));
+        QCOMPARE(readFile(dir.filePath(u"model.gguf.part"_s)), m_model.left(1000 * 1000));
+        QVERIFY(!QFileInfo::exists(dir.filePath(u"model.gguf"_s)));
     }
 
     void badHashRemovesTheFile_data()

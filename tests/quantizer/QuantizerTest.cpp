@@ -2,6 +2,7 @@
 // Quantizer on real models: stories260K to every target (loads, logits and greedy output close to F32's,
 // report equal to an independent recomputation), the llama.cpp type mix checked against SyntheticModel's,
 // Q8_0 bytes equal to the reference kernel's, cancel, progress, full disk, input untouched.
+#include "FileSizeLimit.h"
 #include "TestData.h"
 
 #include "gguf/GgufFile.h"
@@ -25,11 +26,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <cmath>
-#include <csignal>
 
 using namespace hearth;
 using namespace Qt::StringLiterals;
@@ -465,20 +463,16 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const std::string output = dir.filePath(u"full.gguf"_s).toStdString();
-        rlimit old{};
-        QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
-        const auto oldHandler = std::signal(SIGXFSZ, SIG_IGN);
-        rlimit limited = old;
-        limited.rlim_cur = 200 * 1024;
-        QCOMPARE(setrlimit(RLIMIT_FSIZE, &limited), 0);
         std::string message;
-        try {
-            Quantizer(m_input).run(output, options(QuantTarget::F32));
-        } catch (const Error &e) {
-            message = e.what();
+        {
+            const FileSizeLimit full(200 * 1024);
+            QVERIFY(full.active());
+            try {
+                Quantizer(m_input).run(output, options(QuantTarget::F32));
+            } catch (const Error &e) {
+                message = e.what();
+            }
         }
-        QCOMPARE(setrlimit(RLIMIT_FSIZE, &old), 0);
-        std::signal(SIGXFSZ, oldHandler);
         QVERIFY2(message.find(output) != std::string::npos, message.c_str());
         QVERIFY(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).isEmpty());
     }
