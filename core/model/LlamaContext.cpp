@@ -42,7 +42,7 @@ unsigned threadCount(const LlamaModel &model, int requested)
 
 LlamaContext::LlamaContext(const LlamaModel &model, ContextParams params)
     : m_model(model)
-    , m_cache(model.config().layers, contextSize(model, params.nCtx), model.config().kvDim(), params.kvType)
+    , m_cache(model.config().layers, contextSize(model, params.nCtx), model.config().kvHeads, model.config().headDim, params.kvType)
     , m_rope(model.config().headDim, model.config().ropeDim, model.config().ropeBase, model.config().ropeFreqScale, model.ropeFreqFactors())
     , m_pool(threadCount(model, params.nThreads))
     , m_maxBatch(std::min(maxBatchTokens, m_cache.size()))
@@ -239,18 +239,25 @@ void LlamaContext::attention(uint32_t layer, uint32_t n)
     // float, every position so far at once for all heads, so a batch reads what later single steps will read.
     const GgmlType type = m_cache.type();
     const bool inPlace = type == GgmlType::F16 || type == GgmlType::F32;
-    const uint8_t *keys = m_cache.keys(layer);
-    const uint8_t *values = m_cache.values(layer);
-    size_t rowBytes = m_cache.rowStride();
     const GgmlType rowType = inPlace ? type : GgmlType::F32;
     if (!inPlace) {
         m_pool.parallelFor(positions, [&](size_t begin, size_t end) {
             m_cache.load(layer, uint32_t(begin), uint32_t(end), m_cachedKeys.data() + begin * kvDim, m_cachedValues.data() + begin * kvDim);
         });
-        keys = reinterpret_cast<const uint8_t *>(m_cachedKeys.data());
-        values = reinterpret_cast<const uint8_t *>(m_cachedValues.data());
-        rowBytes = kvDim * sizeof(float);
     }
+    struct HeadRows {
+        const uint8_t *keys;
+        const uint8_t *values;
+        size_t stride;
+    };
+    const auto headRows = [&](uint32_t kvHead) -> HeadRows {
+        if (inPlace) {
+            return {m_cache.keys(layer, kvHead), m_cache.values(layer, kvHead), m_cache.rowStride()};
+        }
+        const size_t first = size_t(kvHead) * headDim;
+        return {reinterpret_cast<const uint8_t *>(m_cachedKeys.data() + first), reinterpret_cast<const uint8_t *>(m_cachedValues.data() + first),
+                kvDim * sizeof(float)};
+    };
     const TypeTraits *rowTraits = typeTraits(rowType);
     const size_t elementBytes = rowType == GgmlType::F16 ? 2 : 4;
 
@@ -268,7 +275,7 @@ void LlamaContext::attention(uint32_t layer, uint32_t n)
         for (size_t item = begin; item < end; ++item) {
             const size_t t = item / c.kvHeads;
             const uint32_t kvHead = uint32_t(item % c.kvHeads);
-            const size_t kvOffset = size_t(kvHead) * headDim * elementBytes;
+            const HeadRows rows = headRows(kvHead);
             const size_t firstHead = size_t(kvHead) * group;
             rowTraits->quantizeRow(m_q.data() + t * qDim + firstHead * headDim, q.data(), int64_t(group) * headDim);
             // Causal: token t sees the cached positions and the batch up to itself.
@@ -276,7 +283,7 @@ void LlamaContext::attention(uint32_t layer, uint32_t n)
             float *out = m_attn.data() + t * qDim + firstHead * headDim;
             if (halfInputs && vector.attendF16 && headDim % 8 == 0) {
                 scratch.resize(std::max(scratch.size(), quant::attendScratchFloats(visible, headDim, group)));
-                vector.attendF16(q.data(), group, keys + kvOffset, values + kvOffset, rowBytes, visible, headDim, scale, scratch.data(), out);
+                vector.attendF16(q.data(), group, rows.keys, rows.values, rows.stride, visible, headDim, scale, scratch.data(), out);
                 continue;
             }
             scratch.resize(std::max<size_t>(scratch.size(), visible));
@@ -284,12 +291,12 @@ void LlamaContext::attention(uint32_t layer, uint32_t n)
             for (uint32_t h = 0; h < group; ++h, out += headDim) {
                 const uint8_t *query = q.data() + size_t(h) * headDim * elementBytes;
                 for (uint32_t p = 0; p < visible; ++p) {
-                    scores[p] = rowTraits->vecDot(headDim, query, keys + p * rowBytes + kvOffset) * scale;
+                    scores[p] = rowTraits->vecDot(headDim, query, rows.keys + p * rows.stride) * scale;
                 }
                 ops::softmax(scores, visible);
                 std::fill(out, out + headDim, 0.0f);
                 for (uint32_t p = 0; p < visible; ++p) {
-                    const uint8_t *value = values + p * rowBytes + kvOffset;
+                    const uint8_t *value = rows.values + p * rows.stride;
                     if (halfInputs) {
                         vector.addScaledF16(out, value, halfToFloat(floatToHalf(scores[p])), headDim);
                     } else {
