@@ -35,8 +35,9 @@ case "$kind" in
         dir="${HEARTH_TSAN_BUILD_DIR:-$SRC/build/tsan}"
         configure "$dir" thread
         # The tests whose code runs on several threads: the thread pool, the forward pass on it, the engine's
-        # worker thread and its queued signals (ChatControllerTest: from the GUI side), the parallel quantizer.
-        pattern='^(ThreadPoolTest|KernelTest|LlamaContextTest|ChatSessionTest|ChatEngineTest|ChatControllerTest|QuantizerTest|RunCommandTest)$'
+        # worker thread and its queued signals (ChatControllerTest: from the GUI side), the parallel quantizer and the
+        # region writer it writes through.
+        pattern='^(ThreadPoolTest|RegionWriterTest|GgufWriterTest|KernelTest|LlamaContextTest|ChatSessionTest|ChatEngineTest|ChatControllerTest|QuantizerTest|RunCommandTest)$'
         targets=$("$HEARTH" exec ninja -C "$dir" -t targets all | sed -n 's/^\([A-Za-z]*Test\): .*/\1/p' |
                   grep -E "$pattern" | sort -u | tr '\n' ' ')
         # shellcheck disable=SC2086 # a list of target names
