@@ -53,6 +53,7 @@ ModelDownloader::ModelDownloader(QObject *parent)
 ModelDownloader::~ModelDownloader()
 {
     dropReply();
+    keepReceived(); // quitting mid-download: the next start resumes after every byte received
 }
 
 ModelDownloader::State ModelDownloader::state() const

@@ -497,6 +497,22 @@ private Q_SLOTS:
         QCOMPARE(readFile(dir.filePath(u"model.gguf"_s)), m_model);
     }
 
+    // Quitting mid-download (the downloader destroyed) keeps every byte received, not only those up to the last
+    // 2 MiB boundary the .part had reached.
+    void quitKeepsEverythingReceived()
+    {
+        QTemporaryDir dir;
+        serve("/model.gguf", HttpServer::Resource::withHeaders({{"ETag", '"' + m_hash + '"'}}).slowly());
+        qint64 received = 0;
+        {
+            ModelDownloader downloader;
+            QVERIFY(downloader.start(m_server.url("/model.gguf"), dir.path()));
+            QTRY_VERIFY_WITH_TIMEOUT(downloader.bytesReceived() > 100000, 20000);
+            received = downloader.bytesReceived();
+        }
+        QCOMPARE(readFile(dir.filePath(u"model.gguf.part"_s)), m_model.left(received));
+    }
+
     void refusals_data()
     {
         QTest::addColumn<QString>("url");
