@@ -17,8 +17,8 @@ namespace hearth
 //
 // Why: Linux keeps a file that was written in small pieces in small page-cache folios, and a mapping of it then
 // uses 4 KiB pages. A file written in whole 2 MiB-aligned pieces is cached in 2 MiB folios that a mapping uses as
-// huge pages, and generation, which streams every weight once per token, reads those faster (RESULTS.md: about 6%
-// more tokens/s for Q8_0 on the 2026-12-07 machine; 57 against 45 GB/s for a plain read).
+// huge pages, and generation, which streams every weight once per token, reads those faster (RESULTS.md: 3 to 10%
+// more tokens/s for Q8_0 on the 2026-12-07 machine; 55 to 59 against 45 to 47 GB/s for a plain read).
 //
 // Each byte of the file must be written exactly once (the writes never overlap). A region all of whose bytes come
 // in one write() goes to the sink without a copy. The sink throws on failure; the exception reaches the caller
