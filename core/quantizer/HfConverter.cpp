@@ -433,7 +433,8 @@ private:
             }
             const SafetensorsReader::Tensor &t = *it->second;
             std::vector<uint64_t> shape(t.shape.rbegin(), t.shape.rend()); // row-major -> ne, innermost first
-            if (shape.empty() || shape.size() > 2 || (ropeHeads && shape[1] % (2 * ropeHeads) != 0)) {
+            // Q and K are permuted by rows, so they need rows: a 1-D one was read past its shape (found by fuzzing).
+            if (shape.empty() || shape.size() > 2 || (ropeHeads && (shape.size() != 2 || shape[1] % (2 * ropeHeads) != 0))) {
                 throw Error(m_folder + ": tensor '" + hfName + "' has an unexpected shape");
             }
             m_tensors.push_back({std::move(ggufName), std::move(shape), t.type, t.bytes});

@@ -15,11 +15,16 @@
 #include "quantizer/SentencePieceModel.h"
 #include "tokenizer/Tokenizer.h"
 
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 using namespace hearth;
 using namespace Qt::StringLiterals;
@@ -216,6 +221,39 @@ private Q_SLOTS:
             worst = std::max(worst, double(std::fabs(actual[i] - expected[i])));
         }
         QVERIFY2(worst <= (f16 ? 0.02 : 0.0), qPrintable(u"max logit difference %1"_s.arg(worst)));
+    }
+
+    // A query projection stored as one dimension is refused by name: the row permutation of Q and K read its
+    // second dimension past the end of the shape (found by fuzz_hf_folder; ASan sees the read).
+    void oneDimensionalQueryIsRefused()
+    {
+        HEARTH_REQUIRE_SHARED(modelFile);
+        QTemporaryDir dir;
+        const QString folder = dir.filePath(u"stories-hf"_s);
+        QVERIFY(HfFolderWriter::write(*GgufFile::open(TestData::sharedFile(modelFile).toStdString()), folder, {}));
+        const QString path = folder + u"/model.safetensors"_s;
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray bytes = file.readAll();
+        file.close();
+        quint64 headerBytes = 0;
+        std::memcpy(&headerBytes, bytes.constData(), sizeof headerBytes);
+        QJsonObject header = QJsonDocument::fromJson(bytes.mid(8, qsizetype(headerBytes))).object();
+        const QString name = u"model.layers.0.self_attn.q_proj.weight"_s;
+        QJsonObject tensor = header[name].toObject();
+        const QJsonArray shape = tensor[u"shape"_s].toArray();
+        QCOMPARE(shape.size(), 2);
+        tensor[u"shape"_s] = QJsonArray{shape[0].toInteger() * shape[1].toInteger()};
+        header[name] = tensor;
+        const QByteArray json = QJsonDocument(header).toJson(QJsonDocument::Compact);
+        const quint64 jsonBytes = quint64(json.size());
+        QVERIFY(HfFolderWriter::writeFile(path, QByteArray(reinterpret_cast<const char *>(&jsonBytes), 8) + json + bytes.mid(8 + qsizetype(headerBytes))));
+        try {
+            Quantizer quantizer(folder.toStdString());
+            QFAIL("a 1-D query projection was accepted");
+        } catch (const Error &e) {
+            QVERIFY2(std::string(e.what()).find("'" + name.toStdString() + "' has an unexpected shape") != std::string::npos, e.what());
+        }
     }
 
     void malformedFolder()
