@@ -154,8 +154,9 @@ private Q_SLOTS:
         writer.flush();
         const std::vector<Call> calls = recorder.calls();
         QCOMPARE(calls.size(), size_t(1));
-        std::vector<uint8_t> expected = file;
-        std::fill(expected.begin() + 10, expected.begin() + 20, uint8_t(0));
+        std::vector<uint8_t> expected(file.begin(), file.begin() + 10); // then ten zeros, then the second write
+        expected.resize(20, 0);
+        expected.insert(expected.end(), file.begin() + 20, file.end());
         QVERIFY(calls[0].bytes == expected);
     }
 
