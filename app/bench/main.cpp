@@ -6,7 +6,7 @@
 #include "model/LlamaContext.h"
 #include "model/LlamaModel.h"
 #include "model/SyntheticModel.h"
-#include "util/RegionWriter.h"
+#include "util/HugePageBuffer.h"
 #include "util/ThreadPool.h"
 
 #include <QCommandLineParser>
@@ -15,7 +15,6 @@
 #include <QFileInfo>
 #include <QStandardPaths>
 
-#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -23,11 +22,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <memory>
 #include <numeric>
-#include <new>
 #include <random>
 #include <span>
 #include <string>
@@ -79,17 +76,9 @@ QString syntheticCacheDir()
 // gives them, as the weights are when the page cache holds the model in 2 MiB folios (util/RegionWriter.h).
 double readBandwidth(unsigned threads)
 {
-    const size_t bytes = size_t(512) << 20;
-    const size_t words = bytes / sizeof(uint64_t);
-    const std::unique_ptr<uint64_t[], decltype(&std::free)> memory(
-        static_cast<uint64_t *>(std::aligned_alloc(RegionWriter::kHugePageBytes, bytes)), &std::free);
-    if (!memory) {
-        throw std::bad_alloc();
-    }
-#ifdef MADV_HUGEPAGE
-    ::madvise(memory.get(), bytes, MADV_HUGEPAGE);
-#endif
-    const std::span<uint64_t> buffer(memory.get(), words);
+    const size_t words = (size_t(512) << 20) / sizeof(uint64_t);
+    HugePageBuffer memory(words * sizeof(uint64_t));
+    const std::span<uint64_t> buffer(reinterpret_cast<uint64_t *>(memory.data()), words);
     ThreadPool pool(threads);
     pool.parallelFor(words, [&](size_t begin, size_t end) {
         std::iota(buffer.begin() + ptrdiff_t(begin), buffer.begin() + ptrdiff_t(end), uint64_t(begin));

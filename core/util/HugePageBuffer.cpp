@@ -10,16 +10,26 @@
 namespace hearth
 {
 
+namespace
+{
+constexpr size_t kPage = RegionWriter::kHugePageBytes;
+
+// What a buffer of `bytes` maps: whole huge pages.
+size_t mappedBytes(size_t bytes)
+{
+    return (bytes + kPage - 1) / kPage * kPage;
+}
+}
+
 HugePageBuffer::HugePageBuffer(size_t bytes)
 {
     if (bytes == 0) {
         return;
     }
-    constexpr size_t kPage = RegionWriter::kHugePageBytes;
     if (bytes > SIZE_MAX - 2 * kPage) {
         throw std::bad_alloc();
     }
-    const size_t mapped = (bytes + kPage - 1) / kPage * kPage;
+    const size_t mapped = mappedBytes(bytes);
     // One huge page more than needed, then the unaligned head and the tail are given back.
     void *raw = ::mmap(nullptr, mapped + kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED) {
@@ -38,7 +48,6 @@ HugePageBuffer::HugePageBuffer(size_t bytes)
 #endif
     m_data = aligned;
     m_size = bytes;
-    m_mapped = mapped;
 }
 
 HugePageBuffer::~HugePageBuffer()
@@ -49,7 +58,6 @@ HugePageBuffer::~HugePageBuffer()
 HugePageBuffer::HugePageBuffer(HugePageBuffer &&other) noexcept
     : m_data(std::exchange(other.m_data, nullptr))
     , m_size(std::exchange(other.m_size, 0))
-    , m_mapped(std::exchange(other.m_mapped, 0))
 {
 }
 
@@ -59,7 +67,6 @@ HugePageBuffer &HugePageBuffer::operator=(HugePageBuffer &&other) noexcept
         release();
         m_data = std::exchange(other.m_data, nullptr);
         m_size = std::exchange(other.m_size, 0);
-        m_mapped = std::exchange(other.m_mapped, 0);
     }
     return *this;
 }
@@ -67,7 +74,7 @@ HugePageBuffer &HugePageBuffer::operator=(HugePageBuffer &&other) noexcept
 void HugePageBuffer::release() noexcept
 {
     if (m_data) {
-        ::munmap(m_data, m_mapped);
+        ::munmap(m_data, mappedBytes(m_size));
         m_data = nullptr;
     }
 }

@@ -40,7 +40,6 @@ private:
 
     uint8_t *m_data = nullptr;
     size_t m_size = 0;
-    size_t m_mapped = 0; // m_size rounded up to whole huge pages
 };
 
 } // namespace hearth
