@@ -100,15 +100,23 @@ private Q_SLOTS:
     {
         QTest::addColumn<cpu::Path>("path");
         QTest::addColumn<GgmlType>("type");
+        QTest::addColumn<int64_t>("n");
         for (const cpu::Path path : fastPaths()) {
             for (const GgmlType type : {GgmlType::F16, GgmlType::Q8_0, GgmlType::Q8_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
-                if (typeTraits(type, path)->gemm) {
-                    QTest::addRow("%s %s", cpu::pathName(path).data(), ggmlTypeName(type).data()) << path << type;
+                if (!typeTraits(type, path)->gemm) {
+                    continue;
+                }
+                QList<int64_t> lengths{GemmCase::kLength};
+                if (type == GgmlType::F16) {
+                    lengths.append(GemmCase::kLength + 5);
+                }
+                for (const int64_t n : lengths) {
+                    QTest::addRow("%s %s n=%lld", cpu::pathName(path).data(), ggmlTypeName(type).data(), (long long)n) << path << type << n;
                 }
             }
         }
         if (fastPaths().isEmpty()) {
-            QTest::addRow("none") << cpu::Path::Scalar << GgmlType::F32;
+            QTest::addRow("none") << cpu::Path::Scalar << GgmlType::F32 << int64_t(0);
         }
     }
 
@@ -117,11 +125,12 @@ private Q_SLOTS:
     {
         QFETCH(cpu::Path, path);
         QFETCH(GgmlType, type);
+        QFETCH(int64_t, n);
         if (path == cpu::Path::Scalar) {
             QSKIP("this CPU has no SIMD path");
         }
         const TypeTraits *fast = typeTraits(type, path);
-        const GemmCase c = gemmCase(type, *fast, *typeTraits(fast->vecDotType, path));
+        const GemmCase c = gemmCase(type, *fast, *typeTraits(fast->vecDotType, path), n);
         for (size_t t = 0; t < GemmCase::tokens; ++t) {
             for (size_t r = 0; r < GemmCase::outStride; ++r) {
                 const float actual = c.actual(r, t);
@@ -134,7 +143,7 @@ private Q_SLOTS:
                                                                         .arg(r)
                                                                         .arg(t)
                                                                         .arg(double(actual))
-                                                                        .arg(double(ref.vecDot(GemmCase::n, c.row(r), c.token(t))))));
+                                                                        .arg(double(ref.vecDot(c.n, c.row(r), c.token(t))))));
             }
         }
     }

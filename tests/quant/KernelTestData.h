@@ -153,7 +153,10 @@ inline DotCase dotCase(GgmlType type, int64_t n, uint32_t seed)
 // reference's vecDot: a gemm may apply the scales in another order than the same path's vecDot (the AVX-512
 // prefill converts and scales each block's integer sum on its own).
 struct GemmCase {
-    static constexpr int64_t n = 3 * QK_K; // 24 runs of 32: one and a half of the AVX-512 prefill's groups of 16
+    // 24 runs of 32: one and a half of the AVX-512 prefill's groups of 16. F16 is also run 5 longer, for the tail
+    // that no vector covers.
+    static constexpr int64_t kLength = 3 * QK_K;
+    int64_t n;
     static constexpr size_t rows = 11;
     static constexpr size_t tokens = 7;
     static constexpr size_t outStride = rows + 3;
@@ -181,31 +184,31 @@ struct GemmCase {
     }
 };
 
-inline GemmCase gemmCase(GgmlType type, const TypeTraits &fast, const TypeTraits &dot)
+inline GemmCase gemmCase(GgmlType type, const TypeTraits &fast, const TypeTraits &dot, int64_t n = GemmCase::kLength)
 {
-    GemmCase c{rowBytes(type, uint64_t(GemmCase::n)), rowBytes(fast.vecDotType, uint64_t(GemmCase::n)), {}, {}, {}};
+    GemmCase c{n, rowBytes(type, uint64_t(n)), rowBytes(fast.vecDotType, uint64_t(n)), {}, {}, {}};
     for (size_t r = 0; r < GemmCase::rows; ++r) {
-        const auto row = randomWeights(type, GemmCase::n, uint32_t(r + 1));
+        const auto row = randomWeights(type, n, uint32_t(r + 1));
         c.x.insert(c.x.end(), row.begin(), row.end());
     }
     c.y.resize(GemmCase::tokens * c.yStride);
     for (size_t t = 0; t < GemmCase::tokens; ++t) {
-        dot.quantizeRow(gaussian(size_t(GemmCase::n), uint32_t(100 + t)).data(), c.y.data() + t * c.yStride, GemmCase::n);
+        dot.quantizeRow(gaussian(size_t(n), uint32_t(100 + t)).data(), c.y.data() + t * c.yStride, n);
     }
     c.out.assign(GemmCase::tokens * GemmCase::outStride, -1.0f);
     if (!fast.packGemmInput) {
-        fast.gemm(GemmCase::n, c.x.data(), c.xStride, GemmCase::rows, c.y.data(), c.yStride, GemmCase::tokens, c.out.data(),
+        fast.gemm(n, c.x.data(), c.xStride, GemmCase::rows, c.y.data(), c.yStride, GemmCase::tokens, c.out.data(),
                   GemmCase::outStride);
         return c;
     }
     // The gemm reads a layout of its own, made per token from the quantized rows.
-    const size_t packedStride = fast.gemmInputBytes(GemmCase::n);
+    const size_t packedStride = fast.gemmInputBytes(n);
     std::vector<uint8_t> packed(GemmCase::tokens * packedStride + 64);
     uint8_t *base = packed.data() + (64 - reinterpret_cast<uintptr_t>(packed.data()) % 64) % 64;
     for (size_t t = 0; t < GemmCase::tokens; ++t) {
-        fast.packGemmInput(c.y.data() + t * c.yStride, base + t * packedStride, GemmCase::n);
+        fast.packGemmInput(c.y.data() + t * c.yStride, base + t * packedStride, n);
     }
-    fast.gemm(GemmCase::n, c.x.data(), c.xStride, GemmCase::rows, base, packedStride, GemmCase::tokens, c.out.data(), GemmCase::outStride);
+    fast.gemm(n, c.x.data(), c.xStride, GemmCase::rows, base, packedStride, GemmCase::tokens, c.out.data(), GemmCase::outStride);
     return c;
 }
 

@@ -77,7 +77,7 @@ void gemmMatchesVecDot(cpu::Path path)
                 }
                 const TypeTraits &ref = *typeTraits(type, cpu::Path::Scalar);
                 check(c.matchesReference(ref, r, t),
-                      where + ": " + std::to_string(actual) + " vs reference " + std::to_string(ref.vecDot(GemmCase::n, c.row(r), c.token(t))));
+                      where + ": " + std::to_string(actual) + " vs reference " + std::to_string(ref.vecDot(c.n, c.row(r), c.token(t))));
             }
         }
     }
