@@ -170,9 +170,9 @@ int main(int argc, char **argv)
     const QCommandLineOption promptOption(u"p"_s, u"Prompt tokens of the pp test (0: none)."_s, u"N"_s, u"128"_s);
     const QCommandLineOption genOption(u"n"_s, u"Generated tokens of the tg test (0: none)."_s, u"N"_s, u"32"_s);
     const QCommandLineOption depthOption(u"d"_s,
-                                         u"Context already filled before the tg test (tokens); a comma-separated list gives one tg test per depth, "
-                                         "run in turn within each repetition so that all see the same machine state, and each one's speed "
-                                         "relative to the first."_s,
+                                         u"Context already filled before the pp and tg tests (tokens), as in a long chat; a comma-separated list "
+                                         "gives one pp and one tg test per depth, run in turn within each repetition so that all see the same "
+                                         "machine state, and each one's speed relative to the first."_s,
                                          u"N[,N...]"_s, u"0"_s);
     const QCommandLineOption threadsOption(u"t"_s, u"Threads."_s, u"N"_s, u"2"_s);
     const QCommandLineOption repsOption(u"r"_s, u"Repetitions of each test."_s, u"N"_s, u"5"_s);
@@ -237,7 +237,7 @@ int main(int argc, char **argv)
         const LlamaConfig &c = model->config();
 
         ContextParams params;
-        params.nCtx = std::max({prompt, *std::max_element(depths.begin(), depths.end()) + generate, 1});
+        params.nCtx = std::max(*std::max_element(depths.begin(), depths.end()) + std::max(prompt, generate), 1);
         params.nThreads = threads;
         LlamaContext ctx(*model, params);
 
@@ -253,29 +253,32 @@ int main(int argc, char **argv)
         // Warm-up: fault the mapped weights in and let the thread pool settle.
         ctx.eval(tokens(1));
 
-        std::vector<double> pp;
-        std::vector<std::vector<double>> tg(depths.size()); // per depth
-        for (int r = 0; r < reps && prompt > 0; ++r) {
-            ctx.truncate(0);
-            const auto input = tokens(prompt);
-            const auto start = Clock::now();
-            ctx.eval(input);
-            pp.push_back(prompt / seconds(start));
-        }
-        for (int r = 0; r < reps && generate > 0; ++r) {
-            for (size_t d = 0; d < depths.size(); ++d) {
-                ctx.truncate(0);
-                if (depths[d] > 0) {
-                    ctx.eval(tokens(depths[d]));
+        // Runs of one test per depth: the prompt in one batch, or `count` tokens one by one.
+        using Runs = std::vector<std::vector<double>>;
+        const auto measure = [&](int count, bool batch) {
+            Runs runs(depths.size());
+            for (int r = 0; r < reps && count > 0; ++r) {
+                for (size_t d = 0; d < depths.size(); ++d) {
+                    ctx.truncate(0);
+                    if (depths[d] > 0) {
+                        ctx.eval(tokens(depths[d]));
+                    }
+                    const auto input = tokens(count);
+                    const auto start = Clock::now();
+                    if (batch) {
+                        ctx.eval(input);
+                    } else {
+                        for (const int32_t t : input) {
+                            ctx.eval({&t, 1});
+                        }
+                    }
+                    runs[d].push_back(count / seconds(start));
                 }
-                const auto input = tokens(generate);
-                const auto start = Clock::now();
-                for (const int32_t t : input) {
-                    ctx.eval({&t, 1});
-                }
-                tg[d].push_back(generate / seconds(start));
             }
-        }
+            return runs;
+        };
+        const Runs pp = measure(prompt, true);
+        const Runs tg = measure(generate, false);
 
         rusage usage{};
         getrusage(RUSAGE_SELF, &usage);
@@ -286,47 +289,61 @@ int main(int argc, char **argv)
         const double handOver = handOverSeconds(unsigned(threads));
         const double tokenBytes = double(weightBytesPerToken(*model));
         const double hugeShare = double(model->file().hugePageBytes()) / fileBytes;
-        const Stats pps = pp.empty() ? Stats{} : stats(pp);
-        std::vector<Stats> tgs;
-        for (const std::vector<double> &runs : tg) {
-            tgs.push_back(runs.empty() ? Stats{} : stats(runs));
-        }
+        const auto summarise = [](const Runs &runs) {
+            std::vector<Stats> out;
+            for (const std::vector<double> &r : runs) {
+                out.push_back(r.empty() ? Stats{} : stats(r));
+            }
+            return out;
+        };
+        const std::vector<Stats> pps = summarise(pp);
+        const std::vector<Stats> tgs = summarise(tg);
         const double tgMedian = tgs.front().median; // of the first depth: the bandwidth share below
         const std::string name = QFileInfo(path).completeBaseName().toStdString();
         const std::string cpuPath(cpu::pathName(cpu::activePath()));
-        const auto tgName = [&](size_t d) {
-            return "tg" + std::to_string(generate) + (depths[d] > 0 ? " @ d" + std::to_string(depths[d]) : "");
+        struct Test {
+            const char *kind;
+            int tokens;
+            const std::vector<Stats> &stats;
+        };
+        const Test tests[] = {{"pp", prompt, pps}, {"tg", generate, tgs}};
+        const auto testName = [&](const Test &test, size_t d) {
+            return test.kind + std::to_string(test.tokens) + (depths[d] > 0 ? " @ d" + std::to_string(depths[d]) : "");
         };
 
         if (json) {
-            std::string tgJson;
-            for (size_t d = 0; d < depths.size(); ++d) {
-                char item[200];
-                std::snprintf(item, sizeof(item), "%s{\"tokens\": %d, \"depth\": %d, \"mean\": %.3f, \"sd\": %.3f, \"median\": %.3f}",
-                              d ? ", " : "", generate, depths[d], tgs[d].mean, tgs[d].sd, tgs[d].median);
-                tgJson += item;
+            std::string testsJson[2];
+            for (int i = 0; i < 2; ++i) {
+                for (size_t d = 0; d < depths.size(); ++d) {
+                    char item[200];
+                    std::snprintf(item, sizeof(item), "%s{\"tokens\": %d, \"depth\": %d, \"mean\": %.3f, \"sd\": %.3f, \"median\": %.3f}",
+                                  d ? ", " : "", tests[i].tokens, depths[d], tests[i].stats[d].mean, tests[i].stats[d].sd, tests[i].stats[d].median);
+                    testsJson[i] += item;
+                }
             }
             std::printf("{\"model\": \"%s\", \"size\": %.0f, \"params\": %llu, \"cpu\": \"%s\", \"threads\": %d, \"reps\": %d,\n"
-                        " \"pp\": {\"tokens\": %d, \"mean\": %.3f, \"sd\": %.3f, \"median\": %.3f},\n"
+                        " \"pp\": [%s],\n"
                         " \"tg\": [%s],\n"
                         " \"load_s\": %.4f, \"peak_rss\": %.0f, \"kv_bytes\": %.0f, \"read_bandwidth\": %.0f, \"tg_bandwidth\": %.0f,"
                         " \"hand_over_s\": %.9f, \"huge_page_share\": %.3f}\n",
-                        name.c_str(), fileBytes, static_cast<unsigned long long>(parameterCount(*model)), cpuPath.c_str(), threads, reps, prompt, pps.mean,
-                        pps.sd, pps.median, tgJson.c_str(), loadSeconds, peakRss, kvBytes, bandwidth, tokenBytes * tgMedian, handOver, hugeShare);
+                        name.c_str(), fileBytes, static_cast<unsigned long long>(parameterCount(*model)), cpuPath.c_str(), threads, reps,
+                        testsJson[0].c_str(), testsJson[1].c_str(), loadSeconds, peakRss, kvBytes, bandwidth, tokenBytes * tgMedian, handOver,
+                        hugeShare);
             return 0;
         }
         std::printf("| model | size | backend | threads | test | t/s (mean ± sd) | median |\n");
         std::printf("| --- | ---: | --- | ---: | ---: | ---: | ---: |\n");
-        if (!pp.empty()) {
-            std::printf("| %s | %s | CPU %s | %d | pp%d | %.2f ± %.2f | %.2f |\n", name.c_str(), humanBytes(fileBytes).c_str(), cpuPath.c_str(),
-                        threads, prompt, pps.mean, pps.sd, pps.median);
+        for (const Test &test : tests) {
+            for (size_t d = 0; d < depths.size() && test.tokens > 0; ++d) {
+                std::printf("| %s | %s | CPU %s | %d | %s | %.2f ± %.2f | %.2f |\n", name.c_str(), humanBytes(fileBytes).c_str(), cpuPath.c_str(),
+                            threads, testName(test, d).c_str(), test.stats[d].mean, test.stats[d].sd, test.stats[d].median);
+            }
         }
-        for (size_t d = 0; d < depths.size() && generate > 0; ++d) {
-            std::printf("| %s | %s | CPU %s | %d | %s | %.2f ± %.2f | %.2f |\n", name.c_str(), humanBytes(fileBytes).c_str(), cpuPath.c_str(),
-                        threads, tgName(d).c_str(), tgs[d].mean, tgs[d].sd, tgs[d].median);
-        }
-        for (size_t d = 1; d < depths.size() && generate > 0; ++d) {
-            std::printf("%s: %.0f%% of %s (medians)\n", tgName(d).c_str(), 100.0 * tgs[d].median / tgMedian, tgName(0).c_str());
+        for (const Test &test : tests) {
+            for (size_t d = 1; d < depths.size() && test.tokens > 0; ++d) {
+                std::printf("%s: %.0f%% of %s (medians)\n", testName(test, d).c_str(), 100.0 * test.stats[d].median / test.stats[0].median,
+                            testName(test, 0).c_str());
+            }
         }
         std::printf("\nload %.3f s | peak RSS %s (file %s + KV cache %s + %s) | read bandwidth %.1f GB/s | tg reads %s/token: %.1f GB/s = %.0f%% of it\n",
                     loadSeconds, humanBytes(peakRss).c_str(), humanBytes(fileBytes).c_str(), humanBytes(kvBytes).c_str(),

@@ -10,6 +10,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <utility>
+
 using namespace Qt::StringLiterals;
 
 namespace
@@ -27,7 +29,7 @@ class BenchCommandTest : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    // Several depths: one tg result each, in the order given, measured in the same repetitions.
+    // Several depths: one pp and one tg result each, in the order given, measured in the same repetitions.
     void jsonReportsEachDepth()
     {
         QTemporaryDir dir;
@@ -40,29 +42,45 @@ private Q_SLOTS:
         QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(r.out));
         QCOMPARE(json[u"threads"_s].toInt(), 2);
         QCOMPARE(json[u"params"_s].toInteger(), 2020608); // the tiny shape's (SynthCommandTest)
-        QCOMPARE(json[u"pp"_s][u"tokens"_s].toInt(), 8);
-        QVERIFY(json[u"pp"_s][u"median"_s].toDouble() > 0);
-        const QJsonArray tg = json[u"tg"_s].toArray();
-        QCOMPARE(tg.size(), 2);
-        QCOMPARE(tg[0][u"depth"_s].toInt(), 0);
-        QCOMPARE(tg[1][u"depth"_s].toInt(), 16);
-        for (const QJsonValue &test : tg) {
-            QCOMPARE(test[u"tokens"_s].toInt(), 4);
-            QVERIFY(test[u"median"_s].toDouble() > 0);
+        for (const auto &[kind, tokens] : {std::pair(u"pp"_s, 8), std::pair(u"tg"_s, 4)}) {
+            const QJsonArray tests = json[kind].toArray();
+            QCOMPARE(tests.size(), 2);
+            QCOMPARE(tests[0][u"depth"_s].toInt(), 0);
+            QCOMPARE(tests[1][u"depth"_s].toInt(), 16);
+            for (const QJsonValue &test : tests) {
+                QCOMPARE(test[u"tokens"_s].toInt(), tokens);
+                QVERIFY(test[u"median"_s].toDouble() > 0);
+            }
         }
         QVERIFY(json[u"read_bandwidth"_s].toDouble() > 0);
         QVERIFY(json[u"hand_over_s"_s].toDouble() > 0);
     }
 
-    // The table has a row per depth and each later depth's speed relative to the first.
+    // The table has a row per test and depth, and each later depth's speed relative to the first; a test of 0
+    // tokens is left out.
+    void tableComparesDepths_data()
+    {
+        QTest::addColumn<int>("prompt");
+        QTest::addColumn<int>("generate");
+        QTest::newRow("tg only") << 0 << 4;
+        QTest::newRow("pp only") << 6 << 0;
+        QTest::newRow("both") << 6 << 4;
+    }
+
     void tableComparesDepths()
     {
+        QFETCH(int, prompt);
+        QFETCH(int, generate);
         QTemporaryDir dir;
-        const CommandResult r = runBench(dir.path(), {u"--synthetic"_s, u"tiny"_s, u"-p"_s, u"0"_s, u"-n"_s, u"4"_s, u"-d"_s, u"0,8"_s, u"-r"_s, u"1"_s});
+        const CommandResult r = runBench(dir.path(), {u"--synthetic"_s, u"tiny"_s, u"-p"_s, QString::number(prompt), u"-n"_s,
+                                                      QString::number(generate), u"-d"_s, u"0,8"_s, u"-r"_s, u"1"_s});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        QVERIFY2(r.out.contains(u"| tg4 |"_s) && r.out.contains(u"| tg4 @ d8 |"_s), qPrintable(r.out));
-        QVERIFY2(r.out.contains(QRegularExpression(u"tg4 @ d8: \\d+% of tg4 \\(medians\\)"_s)), qPrintable(r.out));
-        QVERIFY(!r.out.contains(u"pp0"_s));
+        for (const auto &[kind, tokens] : {std::pair(u"pp"_s, prompt), std::pair(u"tg"_s, generate)}) {
+            const QString test = kind + QString::number(tokens);
+            const bool rows = r.out.contains(u"| %1 |"_s.arg(test)) && r.out.contains(u"| %1 @ d8 |"_s.arg(test));
+            const bool relative = r.out.contains(QRegularExpression(u"%1 @ d8: \\d+% of %1 \\(medians\\)"_s.arg(test)));
+            QVERIFY2(rows == (tokens > 0) && relative == (tokens > 0), qPrintable(test + u"\n"_s + r.out));
+        }
     }
 
     void rejectsBadDepths_data()
