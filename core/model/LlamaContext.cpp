@@ -267,10 +267,40 @@ void LlamaContext::attention(uint32_t layer, uint32_t n)
     const bool halfInputs = type == GgmlType::F16;
     const quant::VectorKernels &vector = quant::vectorKernels();
 
+    // Per pool thread and kept between calls: a fresh block of this size would be page-faulted in every time.
+    const auto scratchFloats = [](size_t floats) {
+        thread_local std::vector<float> scratch;
+        scratch.resize(std::max(scratch.size(), floats));
+        return scratch.data();
+    };
+
+    // A prefill batch: one item per few tokens and KV head, whose queries all read each key and value once.
+    if (n > 1 && halfInputs && vector.attendBatchF16 && headDim % 8 == 0) {
+        const uint32_t batch = quant::attendBatchTokens(group);
+        const size_t blocks = (n + batch - 1) / batch;
+        const size_t headsBytes = size_t(group) * headDim * elementBytes;
+        m_pool.parallelFor(blocks * c.kvHeads, [&](size_t begin, size_t end) {
+            std::vector<uint8_t> q(batch * headsBytes);
+            for (size_t item = begin; item < end; ++item) {
+                const uint32_t first = uint32_t(item / c.kvHeads) * batch;
+                const uint32_t tokens = std::min(batch, n - first);
+                const uint32_t kvHead = uint32_t(item % c.kvHeads);
+                const HeadRows rows = headRows(kvHead);
+                const size_t firstHead = size_t(kvHead) * group;
+                for (uint32_t i = 0; i < tokens; ++i) {
+                    rowTraits->quantizeRow(m_q.data() + (first + i) * qDim + firstHead * headDim, q.data() + i * headsBytes, int64_t(group) * headDim);
+                }
+                const uint32_t visible = m_position + first + 1;
+                float *scratch = scratchFloats(quant::attendBatchScratchFloats(visible + tokens - 1, headDim, tokens * group));
+                vector.attendBatchF16(q.data(), tokens, group, rows.keys, rows.values, rows.stride, visible, headDim, scale, scratch,
+                                      m_attn.data() + first * qDim + firstHead * headDim, qDim);
+            }
+        }, 1);
+        return;
+    }
+
     // One item per token and KV head: the query heads of a group read the same rows.
     m_pool.parallelFor(size_t(n) * c.kvHeads, [&](size_t begin, size_t end) {
-        // Per pool thread and kept between calls: a fresh block of this size would be page-faulted in every time.
-        thread_local std::vector<float> scratch;
         std::vector<uint8_t> q(size_t(group) * headDim * elementBytes);
         for (size_t item = begin; item < end; ++item) {
             const size_t t = item / c.kvHeads;
@@ -282,12 +312,11 @@ void LlamaContext::attention(uint32_t layer, uint32_t n)
             const uint32_t visible = m_position + uint32_t(t) + 1;
             float *out = m_attn.data() + t * qDim + firstHead * headDim;
             if (halfInputs && vector.attendF16 && headDim % 8 == 0) {
-                scratch.resize(std::max(scratch.size(), quant::attendScratchFloats(visible, headDim, group)));
-                vector.attendF16(q.data(), group, rows.keys, rows.values, rows.stride, visible, headDim, scale, scratch.data(), out);
+                vector.attendF16(q.data(), group, rows.keys, rows.values, rows.stride, visible, headDim, scale,
+                                 scratchFloats(quant::attendScratchFloats(visible, headDim, group)), out);
                 continue;
             }
-            scratch.resize(std::max<size_t>(scratch.size(), visible));
-            float *scores = scratch.data();
+            float *scores = scratchFloats(visible);
             for (uint32_t h = 0; h < group; ++h, out += headDim) {
                 const uint8_t *query = q.data() + size_t(h) * headDim * elementBytes;
                 for (uint32_t p = 0; p < visible; ++p) {

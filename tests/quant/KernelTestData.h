@@ -15,6 +15,7 @@
 #include <cstring>
 #include <random>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace hearth::kerneltest
@@ -248,15 +249,17 @@ inline bool swigluWithinTolerance(float actual, double expected)
 // A group of query heads' attention over one KV head's F16 keys and values, and VectorKernels::attendF16's
 // definition of it: per head, softmax in double over the F16 dot products, the weights rounded to F16. Rounding the
 // weights to F16 can move one by an F16 ulp where a kernel's exp differs from std::exp in the last bits, hence
-// `bound`, relative to sum |w v|.
+// `bound`, relative to sum |w v|. With several tokens (attendBatchF16), each has its own heads' queries, and token i
+// of `tokens` sees the first positions - tokens + 1 + i positions (causal).
 struct AttendCase {
     uint32_t heads;
+    uint32_t tokens;
     size_t rowElements; // a head's slice of a wider cache row
-    std::vector<uint16_t> queries; // heads rows of headDim
+    std::vector<uint16_t> queries; // tokens * heads rows of headDim
     std::vector<uint16_t> keys;
     std::vector<uint16_t> values;
     float scale;
-    std::vector<double> expected; // heads rows of headDim
+    std::vector<double> expected; // tokens * heads rows of headDim
     std::vector<double> bound;
 };
 
@@ -264,9 +267,10 @@ struct AttendCase {
 // one query head and groups of several: positions, head size, query heads.
 inline constexpr int kAttendShapes[][3] = {{1, 64, 1}, {7, 8, 3}, {33, 24, 2}, {300, 128, 1}, {1029, 72, 4}, {100, 64, 8}};
 
-inline AttendCase attendCase(int positions, int headDim, int heads)
+inline AttendCase attendCase(int positions, int headDim, int heads, int tokens = 1)
 {
     const size_t dim = size_t(headDim);
+    const size_t rows = size_t(heads) * size_t(tokens);
     const auto toHalf = [](const std::vector<float> &v) {
         std::vector<uint16_t> h(v.size());
         for (size_t i = 0; i < v.size(); ++i) {
@@ -274,13 +278,13 @@ inline AttendCase attendCase(int positions, int headDim, int heads)
         }
         return h;
     };
-    AttendCase c{uint32_t(heads), dim + 16, toHalf(gaussian(dim * size_t(heads), 5, 2.0f)), {}, {}, 1.0f / std::sqrt(float(headDim)), {}, {}};
+    AttendCase c{uint32_t(heads), uint32_t(tokens), dim + 16, toHalf(gaussian(dim * rows, 5, 2.0f)), {}, {}, 1.0f / std::sqrt(float(headDim)), {}, {}};
     c.keys = toHalf(gaussian(size_t(positions) * c.rowElements, 6));
     c.values = toHalf(gaussian(size_t(positions) * c.rowElements, 7));
-    c.expected.assign(dim * size_t(heads), 0.0);
-    c.bound.assign(dim * size_t(heads), 1e-6);
-    for (size_t h = 0; h < size_t(heads); ++h) {
-        std::vector<double> weights(static_cast<size_t>(positions));
+    c.expected.assign(dim * rows, 0.0);
+    c.bound.assign(dim * rows, 1e-6);
+    for (size_t h = 0; h < rows; ++h) {
+        std::vector<double> weights(size_t(positions - tokens + 1) + h / size_t(heads));
         double max = -INFINITY;
         for (size_t p = 0; p < weights.size(); ++p) {
             double dot = 0;
@@ -307,22 +311,42 @@ inline AttendCase attendCase(int positions, int headDim, int heads)
     return c;
 }
 
-// Runs a path's attendF16 on the case; the output starts at -1 so that an unwritten column shows. Throws when the
-// kernel wrote past the scratch room that attendScratchFloats promises it (a guard of sentinels follows it).
-template<typename Attend>
-std::vector<float> attend(Attend attendF16, const AttendCase &c, int positions, int headDim)
+// Runs a kernel on the case through `call(scratch, out)`; the output starts at -1 so that an unwritten column
+// shows. Throws when the kernel wrote past the `room` floats of scratch it promises (a guard of sentinels follows).
+template<typename Call>
+std::vector<float> runWithScratch(const char *name, size_t room, size_t outFloats, const Call &call)
 {
     constexpr size_t guard = 64;
     constexpr float sentinel = 12345.0f;
-    const size_t room = quant::attendScratchFloats(uint32_t(positions), uint32_t(headDim), c.heads);
     std::vector<float> scratch(room + guard, sentinel);
-    std::vector<float> out(size_t(headDim) * c.heads, -1.0f);
-    attendF16(c.queries.data(), c.heads, c.keys.data(), c.values.data(), c.rowElements * 2, uint32_t(positions), uint32_t(headDim), c.scale,
-              scratch.data(), out.data());
+    std::vector<float> out(outFloats, -1.0f);
+    call(scratch.data(), out.data());
     if (std::any_of(scratch.begin() + ptrdiff_t(room), scratch.end(), [](float v) { return v != sentinel; })) {
-        throw std::runtime_error("attendF16 wrote past its scratch room");
+        throw std::runtime_error(std::string(name) + " wrote past its scratch room");
     }
     return out;
+}
+
+// Runs a path's attendF16 on a case of one token.
+template<typename Attend>
+std::vector<float> attend(Attend attendF16, const AttendCase &c, int positions, int headDim)
+{
+    const size_t room = quant::attendScratchFloats(uint32_t(positions), uint32_t(headDim), c.heads);
+    return runWithScratch("attendF16", room, size_t(headDim) * c.heads, [&](float *scratch, float *out) {
+        attendF16(c.queries.data(), c.heads, c.keys.data(), c.values.data(), c.rowElements * 2, uint32_t(positions), uint32_t(headDim), c.scale,
+                  scratch, out);
+    });
+}
+
+// Runs a path's attendBatchF16 on the case, its tokens' results `outStride` apart (the rows between stay -1).
+template<typename Attend>
+std::vector<float> attendBatch(Attend attendBatchF16, const AttendCase &c, int positions, int headDim, size_t outStride)
+{
+    const size_t room = quant::attendBatchScratchFloats(uint32_t(positions), uint32_t(headDim), c.tokens * c.heads);
+    return runWithScratch("attendBatchF16", room, outStride * c.tokens, [&](float *scratch, float *out) {
+        attendBatchF16(c.queries.data(), c.tokens, c.heads, c.keys.data(), c.values.data(), c.rowElements * 2, uint32_t(positions) - c.tokens + 1,
+                       uint32_t(headDim), c.scale, scratch, out, outStride);
+    });
 }
 
 } // namespace hearth::kerneltest

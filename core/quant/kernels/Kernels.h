@@ -34,6 +34,12 @@ struct VectorKernels {
     // where the path has none (the caller then uses addScaledF16 per position).
     void (*attendF16)(const void *queries, uint32_t heads, const void *keys, const void *values, size_t rowBytes, uint32_t positions,
                       uint32_t headDim, float scale, float *scratch, float *out) = nullptr;
+    // The same for `tokens` consecutive tokens of a prefill batch at once, each with its `heads` query heads: token i
+    // sees positions [0, firstVisible + i), and its heads' rows of the result start at out + i * outStride. The queries
+    // come token after token. `scratch` has room for attendBatchScratchFloats(firstVisible + tokens - 1, headDim,
+    // tokens * heads) floats. nullptr where the path has none (the caller then runs attendF16 per token).
+    void (*attendBatchF16)(const void *queries, uint32_t tokens, uint32_t heads, const void *keys, const void *values, size_t rowBytes,
+                           uint32_t firstVisible, uint32_t headDim, float scale, float *scratch, float *out, size_t outStride) = nullptr;
 };
 
 // Positions of keys or values an attention kernel widens to float at a time: a block of 16 KB (at least 8 rows),
@@ -47,6 +53,25 @@ inline uint32_t attendBlockRows(uint32_t headDim)
 inline size_t attendScratchFloats(uint32_t positions, uint32_t headDim, uint32_t heads)
 {
     return size_t(heads) * (headDim + positions) + size_t(attendBlockRows(headDim)) * headDim;
+}
+
+// Tokens of a prefill batch that attendBatchF16 takes at once: about 32 queries, two vectors of 16 (a tile of the
+// AVX-512 kernel), with at least one token.
+inline uint32_t attendBatchTokens(uint32_t heads)
+{
+    return std::max<uint32_t>(1, 32 / heads);
+}
+
+// The queries of attendBatchF16 rounded up to whole vectors of the widest path.
+inline size_t attendBatchLanes(uint32_t queries)
+{
+    return (size_t(queries) + 15) / 16 * 16;
+}
+
+// Room for attendBatchF16's transposed queries, scores and results, and one block of widened keys or values.
+inline size_t attendBatchScratchFloats(uint32_t positions, uint32_t headDim, uint32_t queries)
+{
+    return attendBatchLanes(queries) * (2 * size_t(headDim) + positions) + size_t(attendBlockRows(headDim)) * headDim;
 }
 
 // The kernels of one path: nullptr for a path this CPU or build does not support.
