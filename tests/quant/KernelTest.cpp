@@ -291,12 +291,7 @@ private Q_SLOTS:
         QTest::addColumn<int>("headDim");
         QTest::addColumn<int>("heads");
         QTest::addColumn<int>("tokens");
-        // A batch alone in the context and after earlier positions; 32 queries (two AVX-512 vectors), fewer (lanes
-        // left over), an odd number of vectors, one head and a group of 8; heads of one and of several tiles of
-        // columns; positions past one block of keys and not a whole tile of them.
-        const int shapes[][4] = {{1, 64, 1, 1},  {5, 8, 3, 5},   {33, 24, 2, 16}, {300, 128, 1, 33},
-                                 {1029, 72, 4, 8}, {100, 64, 8, 4}, {4, 64, 8, 4},   {70, 16, 6, 5}};
-        for (const auto &[positions, headDim, heads, tokens] : shapes) {
+        for (const auto &[positions, headDim, heads, tokens] : kAttendBatchShapes) {
             QTest::addRow("%d x %d, %d heads, %d tokens", positions, headDim, heads, tokens) << positions << headDim << heads << tokens;
         }
     }
@@ -309,9 +304,6 @@ private Q_SLOTS:
         QFETCH(int, heads);
         QFETCH(int, tokens);
         const AttendCase c = attendCase(positions, headDim, heads, tokens);
-        const size_t rowFloats = size_t(heads) * size_t(headDim);
-        const size_t outStride = rowFloats + 5;
-
         bool tested = false;
         for (const cpu::Path path : fastPaths()) {
             const auto attendBatchF16 = quant::vectorKernels(path)->attendBatchF16;
@@ -319,24 +311,8 @@ private Q_SLOTS:
                 continue;
             }
             tested = true;
-            const std::vector<float> out = attendBatch(attendBatchF16, c, positions, headDim, outStride);
-            for (size_t t = 0; t < size_t(tokens); ++t) {
-                for (size_t i = 0; i < outStride; ++i) {
-                    const float actual = out[t * outStride + i];
-                    if (i >= rowFloats) {
-                        QCOMPARE(actual, -1.0f); // between the tokens' rows
-                        continue;
-                    }
-                    const size_t e = t * rowFloats + i;
-                    QVERIFY2(std::fabs(double(actual) - c.expected[e]) <= c.bound[e],
-                             qPrintable(QStringLiteral("%1 token %2 column %3: %4 vs %5")
-                                            .arg(QString::fromUtf8(cpu::pathName(path).data()))
-                                            .arg(t)
-                                            .arg(i)
-                                            .arg(double(actual))
-                                            .arg(c.expected[e])));
-                }
-            }
+            const std::string mismatch = attendBatchMismatch(attendBatchF16, c, positions, headDim);
+            QVERIFY2(mismatch.empty(), (std::string(cpu::pathName(path)) + " " + mismatch).c_str());
         }
         if (!tested) {
             QSKIP("no path of this CPU has a batch attention kernel");

@@ -338,15 +338,35 @@ std::vector<float> attend(Attend attendF16, const AttendCase &c, int positions, 
     });
 }
 
-// Runs a path's attendBatchF16 on the case, its tokens' results `outStride` apart (the rows between stay -1).
+// attendBatchF16's cases: positions, head size, query heads, tokens. A batch alone in the context and after earlier
+// positions; 32 queries (two AVX-512 vectors), fewer (lanes left over), an odd number of vectors, one head and a
+// group of 8; heads of one and of several tiles of columns; positions past one block of keys and not a whole tile.
+inline constexpr int kAttendBatchShapes[][4] = {{1, 64, 1, 1},   {5, 8, 3, 5},    {33, 24, 2, 16}, {300, 128, 1, 33},
+                                                {1029, 72, 4, 8}, {100, 64, 8, 4}, {4, 64, 8, 4},   {70, 16, 6, 5}};
+
+// Runs a path's attendBatchF16 on the case, its tokens' results `outStride` apart, and returns the first value that
+// is not the definition's (or a row between the tokens' that is no longer -1), or an empty string.
 template<typename Attend>
-std::vector<float> attendBatch(Attend attendBatchF16, const AttendCase &c, int positions, int headDim, size_t outStride)
+std::string attendBatchMismatch(Attend attendBatchF16, const AttendCase &c, int positions, int headDim)
 {
+    const size_t rowFloats = size_t(c.heads) * size_t(headDim);
+    const size_t outStride = rowFloats + 5;
     const size_t room = quant::attendBatchScratchFloats(uint32_t(positions), uint32_t(headDim), c.tokens * c.heads);
-    return runWithScratch("attendBatchF16", room, outStride * c.tokens, [&](float *scratch, float *out) {
+    const std::vector<float> out = runWithScratch("attendBatchF16", room, outStride * c.tokens, [&](float *scratch, float *result) {
         attendBatchF16(c.queries.data(), c.tokens, c.heads, c.keys.data(), c.values.data(), c.rowElements * 2, uint32_t(positions) - c.tokens + 1,
-                       uint32_t(headDim), c.scale, scratch, out, outStride);
+                       uint32_t(headDim), c.scale, scratch, result, outStride);
     });
+    for (size_t t = 0; t < c.tokens; ++t) {
+        for (size_t i = 0; i < outStride; ++i) {
+            const double actual = out[t * outStride + i];
+            const size_t e = t * rowFloats + i;
+            if (i >= rowFloats ? actual != -1.0 : !(std::fabs(actual - c.expected[e]) <= c.bound[e])) { // NaN fails too
+                return "token " + std::to_string(t) + " column " + std::to_string(i) + ": " + std::to_string(actual) + " vs "
+                    + (i >= rowFloats ? std::string("-1 (between the rows)") : std::to_string(c.expected[e]));
+            }
+        }
+    }
+    return {};
 }
 
 } // namespace hearth::kerneltest

@@ -173,6 +173,20 @@ void attendF16MatchesDefinition(cpu::Path path)
     }
 }
 
+void attendBatchF16MatchesDefinition(cpu::Path path)
+{
+    const auto attend = quant::vectorKernels(path)->attendBatchF16;
+    check(attend != nullptr, std::string(cpu::pathName(path)) + ": a batch attention kernel");
+    if (!attend) {
+        return;
+    }
+    for (const auto &[positions, headDim, heads, tokens] : kAttendBatchShapes) {
+        const std::string mismatch = attendBatchMismatch(attend, attendCase(positions, headDim, heads, tokens), positions, headDim);
+        check(mismatch.empty(), std::string(cpu::pathName(path)) + " attendBatchF16 " + std::to_string(positions) + " x " + std::to_string(headDim)
+                  + " x " + std::to_string(heads) + " x " + std::to_string(tokens) + ": " + mismatch);
+    }
+}
+
 // The paths this CPU reports: Scalar, Neon and (with SDOT) NeonDotprod; HEARTH_CPU picks the active one.
 void pathSelection(cpu::Path best)
 {
@@ -210,6 +224,7 @@ int main(int argc, char **argv)
         addScaledF16MatchesReference(path);
         swigluMatchesDefinition(path);
         attendF16MatchesDefinition(path);
+        attendBatchF16MatchesDefinition(path);
     }
     std::printf("%s: %d checks, %d failed\n", g_failures == 0 ? "PASS" : "FAIL", g_checks, g_failures);
     return g_failures == 0 ? 0 : 1;
